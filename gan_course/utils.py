@@ -1,0 +1,99 @@
+"""Small plumbing shared by every lesson: seeds, devices, threads and quick mode.
+
+Nothing here is about GANs; it keeps the lessons' setup cells one line long.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+__all__ = [
+    "seed_everything",
+    "get_device",
+    "set_threads",
+    "quick_mode",
+    "pick",
+    "headless",
+]
+
+QUICK_ENV = "GAN_COURSE_QUICK"
+HEADLESS_ENV = "GAN_COURSE_HEADLESS"
+DEVICE_ENV = "GAN_COURSE_DEVICE"
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python's, NumPy's and torch's global generators.
+
+    Args:
+        seed: a non-negative integer.
+
+    Returns:
+        A fresh ``torch.Generator`` seeded with ``seed``, for samplers that take one.
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"expected a non-negative integer seed, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """Pick where to train: ``prefer``, else $GAN_COURSE_DEVICE, else cuda > mps > cpu.
+
+    Args:
+        prefer: "cuda", "mps", "cpu" or None for automatic.
+    """
+    choice = prefer or os.environ.get(DEVICE_ENV) or None
+    valid = ("cuda", "mps", "cpu")
+    if choice is not None:
+        if choice.split(":")[0] not in valid:
+            raise ValueError(f"expected a device in {valid}, got {choice!r}")
+        return torch.device(choice)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_threads(n: int) -> int:
+    """Pin torch's intra-op CPU threads (1 and 2 threads give different bits).
+
+    Returns the number now in use.
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"expected a thread count >= 1, got {n!r}")
+    torch.set_num_threads(n)
+    return torch.get_num_threads()
+
+
+def quick_mode() -> bool:
+    """True when $GAN_COURSE_QUICK is set: tests run every notebook with tiny step counts."""
+    return _env_flag(QUICK_ENV)
+
+
+def pick(full, quick):
+    """Return ``quick`` in quick mode and ``full`` otherwise.
+
+    Lessons write ``steps = gc.pick(full=3000, quick=60)`` so the learner sees the real number.
+    """
+    return quick if quick_mode() else full
+
+
+def headless() -> bool:
+    """True when nobody is watching (tests, scripts): dashboards then train in the cell, blocking.
+
+    Set by $GAN_COURSE_HEADLESS; quick mode implies it.
+    """
+    return _env_flag(HEADLESS_ENV) or quick_mode()
