@@ -331,7 +331,8 @@ class Trainer:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        decay = self.config.ema
+        # Warm-up: early on the average would be dominated by the random initial weights.
+        decay = min(self.config.ema, (1 + self.step_count) / (10 + self.step_count))
         for p_avg, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
             p_avg.lerp_(p, 1.0 - decay)
         for b_avg, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):

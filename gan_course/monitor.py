@@ -1,0 +1,139 @@
+"""A health monitor for GAN training: reads the numbers `Trainer.step()` returns and flags trouble.
+
+Lesson 7 (stabilising GANs) teaches these signatures of failure; the live dashboard shows the
+monitor's flags in its status line. It is plain Python (no widgets, no plotting), so a lesson or a
+test can feed it any history::
+
+    monitor = HealthMonitor()
+    for numbers in trainer.history:
+        monitor.update(numbers, loss=trainer.config.loss)
+    print(monitor.messages())
+
+What it flags (each on a running average, so one noisy step does not raise an alarm):
+
+- ``d_wins``: D's loss near 0: D tells real from fake almost perfectly and G's gradient vanishes
+  (for the losses with a floor at 0: saturating, non-saturating, least squares, hinge).
+- ``gap``: D(x) - D(G(z)) close to 1 (probability readouts only): the same failure seen from D's
+  outputs.
+- ``exploding``: a gradient norm of D or G above ``grad_limit``.
+- ``diverged``: a NaN/inf loss or gradient (the trainer raised `TrainingDiverged`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gan_course import losses
+
+__all__ = ["Flag", "HealthMonitor"]
+
+# Losses whose D loss is >= 0 and reaches 0 when D separates real from fake perfectly.
+FLOORED_LOSSES = ("saturating", "non-saturating", "least-squares", "hinge")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One warning: ``kind`` (a short key), ``level`` ("warning" or "error"), a sentence."""
+
+    kind: str
+    level: str
+    message: str
+
+
+@dataclass
+class HealthMonitor:
+    """Running checks on the per-step numbers of a GAN trainer.
+
+    Args:
+        window: span (in steps) of the exponential running averages.
+        min_steps: steps seen before any averaged flag may be raised (after a reset).
+        d_loss_floor: D's averaged loss below this means "D wins".
+        gap_limit: averaged D(x) - D(G(z)) above this (probabilities in [0, 1]) means "D wins".
+        grad_limit: a gradient norm above this is "exploding"; the flag stays for ``window`` steps.
+    """
+
+    window: int = 20
+    min_steps: int = 20
+    d_loss_floor: float = 0.05
+    gap_limit: float = 0.8
+    grad_limit: float = 100.0
+    _avg: dict[str, float] = field(default_factory=dict, repr=False)
+    _seen: int = field(default=0, repr=False)
+    _grad_seen: tuple[int, str, float] | None = field(default=None, repr=False)
+    _diverged: str | None = field(default=None, repr=False)
+    _loss: str = field(default="non-saturating", repr=False)
+
+    def reset(self) -> None:
+        """Forget everything (after `Trainer.reset`)."""
+        self._avg.clear()
+        self._seen = 0
+        self._grad_seen = None
+        self._diverged = None
+
+    def _average(self, name: str, value: float) -> None:
+        if not math.isfinite(value):  # NaN marks a side that did not run in this step
+            return
+        alpha = 2.0 / (self.window + 1)
+        old = self._avg.get(name)
+        self._avg[name] = value if old is None else old + alpha * (value - old)
+
+    def update(self, numbers: Mapping[str, float], *, loss: str = "non-saturating") -> list[Flag]:
+        """Take one step's numbers (the dict `Trainer.step()` returns) and return the flags now.
+
+        Args:
+            numbers: at least some of loss_D, d_real, d_fake, grad_norm_D, grad_norm_G.
+            loss: the trainer's loss name (decides which checks apply).
+        """
+        if loss not in losses.LOSSES:
+            raise ValueError(f"expected loss in {tuple(losses.LOSSES)}, got {loss!r}")
+        self._loss = loss
+        self._seen += 1
+        for name in ("loss_D", "d_real", "d_fake"):
+            self._average(name, float(numbers.get(name, math.nan)))
+        if "d_real" in self._avg and "d_fake" in self._avg:
+            self._avg["gap"] = self._avg["d_real"] - self._avg["d_fake"]
+        for who in ("D", "G"):
+            norm = float(numbers.get(f"grad_norm_{who}", math.nan))
+            if math.isfinite(norm) and norm > self.grad_limit:
+                self._grad_seen = (self._seen, who, norm)
+        return self.flags()
+
+    def diverged(self, message: str) -> list[Flag]:
+        """Record a `TrainingDiverged` message; the flag stays until `reset` or `recovered`."""
+        self._diverged = str(message)
+        return self.flags()
+
+    def recovered(self) -> None:
+        """Clear the divergence flag (training went on after the learner changed something)."""
+        self._diverged = None
+
+    def flags(self) -> list[Flag]:
+        """The current flags, most serious first."""
+        out: list[Flag] = []
+        if self._diverged is not None:
+            out.append(Flag("diverged", "error", f"NaN/inf: {self._diverged}"))
+        if self._grad_seen is not None and self._seen - self._grad_seen[0] < self.window:
+            _, who, norm = self._grad_seen
+            out.append(Flag("exploding", "warning",
+                            f"{who}'s gradient norm reached {norm:.3g} (> {self.grad_limit:g}): "
+                            "lower its learning rate or use a gradient penalty"))
+        if self._seen < self.min_steps:
+            return out
+        loss = self._loss
+        d_loss = self._avg.get("loss_D")
+        if loss in FLOORED_LOSSES and d_loss is not None and d_loss < self.d_loss_floor:
+            out.append(Flag("d_wins", "warning",
+                            f"D's loss is near 0 ({d_loss:.3f}): D wins and G's gradient vanishes; "
+                            "lower lr_D or k, or add instance noise"))
+        gap = self._avg.get("gap")
+        if loss in losses.PROBABILITY_LOSSES and gap is not None and gap > self.gap_limit:
+            out.append(Flag("gap", "warning",
+                            f"D(x) - D(G(z)) = {gap:.2f}: D separates real from fake almost "
+                            "perfectly"))
+        return out
+
+    def messages(self) -> list[str]:
+        """The current flags as sentences."""
+        return [f.message for f in self.flags()]

@@ -1,0 +1,644 @@
+"""The live dashboard's pictures: what a GAN is doing, drawn fast enough to watch it train.
+
+Each view has two halves, so that only the training thread touches G and D:
+
+- ``capture(trainer) -> dict``: runs where the trainer runs; copies numbers and computes samples,
+  D's output over the data space and G's gradient arrows into NumPy arrays (a *frame*). It leaves
+  the training run untouched: eval mode or restored buffers, and a forked RNG.
+- ``draw(frame) -> bytes``: a PNG of the frame. Figures are built once (``matplotlib.figure.Figure``
+  on the Agg canvas, never pyplot, so any thread may draw) and updated in place by blitting: a full
+  redraw (about 100 ms) happens only when an axis range must change, other frames cost ~10-20 ms.
+
+Three views: `View2D` (the GAN Lab picture: samples, D's heat-map, gradient arrows), `View1D`
+(densities, D(x) and the optimal D*), `ViewImages` (a fixed-noise grid, D's output histograms and
+the classifier metrics). `gan_course.live` shows them; lessons 2-5 explain what they show.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from gan_course import losses, metrics
+
+__all__ = ["View2D", "View1D", "ViewImages", "image_grid", "make_view"]
+
+SIZE = (9.6, 4.8)  # inches; at DPI pixels this is the fixed size of the dashboard picture
+DPI = 100
+REAL, FAKE = "#1b9e3a", "#7b3294"  # green = real, purple = fake, as in GAN Lab
+D_COLOR, G_COLOR = "#1f77b4", "#ff7f0e"
+
+
+# --------------------------------------------------------------------------- capture helpers
+
+
+@contextmanager
+def _untouched(trainer, *, train_mode: bool = False):
+    """Run D (and G) for a picture without changing the training run.
+
+    The global RNG is forked (dropout draws from it), D's buffers (BatchNorm statistics, spectral
+    norm vectors) are restored afterwards, and D is in eval mode unless ``train_mode``.
+    """
+    D = trainer.D
+    devices = [trainer.device.index or 0] if trainer.device.type == "cuda" else []
+    saved = {name: b.detach().clone() for name, b in D.named_buffers()}
+    was_training = D.training
+    D.train(train_mode)
+    try:
+        with torch.random.fork_rng(devices=devices):
+            yield D
+    finally:
+        D.train(was_training)
+        with torch.no_grad():
+            for name, b in D.named_buffers():
+                b.copy_(saved[name])
+
+
+def view_z(trainer, n: int, *, seed: int = 12345) -> torch.Tensor:
+    """A fixed noise batch (n, latent_dim) from its own generator: the trainer's stays untouched."""
+    gen = torch.Generator().manual_seed(seed)
+    shape = (n, trainer.config.latent_dim)
+    if trainer.config.noise == "uniform":
+        return torch.rand(shape, generator=gen) * 2 - 1
+    return torch.randn(shape, generator=gen)
+
+
+def _readout(scores: torch.Tensor, loss: str) -> np.ndarray:
+    """D's raw scores as the dashboard shows them: a probability for the BCE losses, else raw."""
+    if loss in losses.PROBABILITY_LOSSES:
+        scores = torch.sigmoid(scores)
+    return scores.detach().cpu().double().numpy()
+
+
+def _scores_on(D, x: torch.Tensor, device, batch: int = 4096) -> torch.Tensor:
+    return torch.cat([D(x[i:i + batch].to(device)).reshape(-1).cpu()
+                      for i in range(0, x.shape[0], batch)])
+
+
+class _Series:
+    """The trainer's per-step numbers as NumPy arrays, read incrementally from `trainer.history`."""
+
+    KEYS = ("step", "loss_D", "loss_G", "d_real", "d_fake", "grad_norm_D", "grad_norm_G")
+
+    def __init__(self) -> None:
+        self._source: list | None = None
+        self.arrays = {k: np.zeros(0) for k in self.KEYS}
+
+    def read(self, history: list[dict]) -> dict[str, np.ndarray]:
+        if history is not self._source or len(history) < len(self.arrays["step"]):
+            self._source, self.arrays = history, {k: np.zeros(0) for k in self.KEYS}  # reset
+        new = history[len(self.arrays["step"]):]
+        if new:
+            for k in self.KEYS:
+                part = np.array([h.get(k, math.nan) for h in new], dtype=float)
+                self.arrays[k] = np.concatenate([self.arrays[k], part])
+        return dict(self.arrays)  # new arrays replace old ones, so the frame's copy stays valid
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def _binned(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """Means over equal bins of consecutive points (NaN-aware), for smooth and cheap curves."""
+    n = len(x)
+    if n <= max_points:
+        return x, y
+    b = math.ceil(n / max_points)
+    m = n // b * b
+    xs = x[:m].reshape(-1, b).mean(1)
+    ys = y[:m].reshape(-1, b)
+    ok = np.isfinite(ys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(ok, ys, 0).sum(1) / ok.sum(1)
+    return xs, means
+
+
+def _nice_ceiling(v: float) -> float:
+    """The next of 100, 200, 500, 1000, 2000, ... at or above v: the x-range grows in few jumps."""
+    v = max(v, 100.0)
+    p = 10 ** math.floor(math.log10(v))
+    for m in (1, 2, 5, 10):
+        if m * p >= v:
+            return m * p
+    return 10 * p
+
+
+def _range_for(values: np.ndarray, current: tuple[float, float] | None) -> tuple[float, float] | None:
+    """New (low, high) limits if the data left ``current`` or fill less than a third of it."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return current
+    lo, hi = float(v.min()), float(v.max())
+    if current is not None:
+        c_lo, c_hi = current
+        inside = c_lo <= lo and hi <= c_hi
+        if inside and (hi - lo) > (c_hi - c_lo) / 3:
+            return current
+    pad = max(0.1 * (hi - lo), 0.05 * max(abs(lo), abs(hi)), 1e-3)
+    return lo - pad, hi + pad
+
+
+class _Blit:
+    """An Agg figure whose static parts are drawn once; ``animated`` artists are blitted on top."""
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.animated: list = []
+        self._background = None
+
+    def animate(self, artist):
+        artist.set_animated(True)
+        self.animated.append(artist)
+        return artist
+
+    def invalidate(self) -> None:
+        """Draw everything on the next frame (after changing limits, labels or ticks)."""
+        self._background = None
+
+    def png(self) -> bytes:
+        if self._background is None:
+            self.canvas.draw()  # static parts only: animated artists are skipped
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self.animated:
+            if artist.get_visible():
+                artist.axes.draw_artist(artist)
+        w, h = self.canvas.get_width_height()
+        img = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        img.convert("RGB").save(out, format="png", compress_level=1)
+        return out.getvalue()
+
+
+class _Curves:
+    """A panel of lines over training steps, e.g. loss_D and loss_G; ranges change in jumps."""
+
+    def __init__(self, blit: _Blit, ax, keys, labels, colors, *, ylabel: str, title: str,
+                 ylim: tuple[float, float] | None = None) -> None:
+        self.blit, self.ax, self.keys, self.fixed = blit, ax, keys, ylim
+        self.lines = [blit.animate(ax.plot([], [], color=c, lw=1.4, label=lab)[0])
+                      for c, lab in zip(colors, labels, strict=True)]
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper right", fontsize=8, ncol=len(keys), frameon=False)
+        ax.set_xlim(0, 100)
+        self.ylim = ylim
+        ax.set_ylim(*(ylim or (0, 1)))
+
+    def set_fixed(self, ylim: tuple[float, float] | None, ylabel: str | None = None) -> None:
+        if ylim != self.fixed or (ylabel and ylabel != self.ax.get_ylabel()):
+            self.fixed = self.ylim = ylim
+            if ylim:
+                self.ax.set_ylim(*ylim)
+            if ylabel:
+                self.ax.set_ylabel(ylabel)
+            self.blit.invalidate()
+
+    def update(self, series: dict[str, np.ndarray], keys=None) -> None:
+        steps = series["step"]
+        ys = []
+        for line, key in zip(self.lines, keys or self.keys, strict=True):
+            x, y = _binned(steps, series[key])
+            line.set_data(x, y)
+            ys.append(y)
+        right = _nice_ceiling(float(steps[-1]) if len(steps) else 0)
+        if right != self.ax.get_xlim()[1]:
+            self.ax.set_xlim(0, right)
+            self.blit.invalidate()
+        if self.fixed is None and ys:
+            new = _range_for(np.concatenate(ys), self.ylim)
+            if new != self.ylim and new is not None:
+                self.ylim = new
+                self.ax.set_ylim(*new)
+                self.blit.invalidate()
+
+
+def _prob_label(loss: str) -> tuple[str, tuple[float, float] | None]:
+    """How D's output reads under ``loss``: a y-label and a fixed range (None = automatic)."""
+    if loss in losses.PROBABILITY_LOSSES:
+        return "D output (probability)", (-0.02, 1.02)
+    if loss == "least-squares":
+        return "D output (LSGAN score)", None
+    return "critic score", None
+
+
+def _curve_panels(blit: _Blit, ax_loss, ax_d) -> tuple[_Curves, _Curves]:
+    loss = _Curves(blit, ax_loss, ("loss_D", "loss_G"), ("loss_D", "loss_G"), (D_COLOR, G_COLOR),
+                   ylabel="loss", title="losses")
+    d_out = _Curves(blit, ax_d, ("d_real", "d_fake"), ("D(x)", "D(G(z))"), (REAL, FAKE),
+                    ylabel="D output", title="D on real and fake batches", ylim=(-0.02, 1.02))
+    return loss, d_out
+
+
+def _base_frame(trainer, series: _Series) -> dict:
+    return {"step": trainer.step_count, "loss": trainer.config.loss,
+            "series": series.read(trainer.history), "time": time.time()}
+
+
+# --------------------------------------------------------------------------- 2-D view
+
+
+class View2D:
+    """2-D toys: real and fake samples over D's heat-map, G's gradient arrows, curves.
+
+    Args:
+        trainer: the `Trainer` (its G maps z to (B, 2)).
+        toy: the data distribution (bounds, and modes for the "modes captured" curve), or None.
+        n_fake: fake points drawn (from a fixed z, so they move smoothly from frame to frame).
+        n_arrows: how many fakes get a gradient arrow.
+        resolution: heat-map cells per side.
+    """
+
+    def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
+                 resolution: int = 80) -> None:
+        self.toy = toy
+        self.z = view_z(trainer, n_fake)
+        self.n_arrows = n_arrows
+        gen = torch.Generator().manual_seed(54321)
+        self.x_real = trainer.real.sample(1000, generator=gen).reshape(-1, 2).numpy()
+        if toy is not None:
+            (x0, x1), (y0, y1) = toy.bounds
+        else:  # the real data's box, padded
+            lo, hi = np.percentile(self.x_real, [0.5, 99.5], axis=0)
+            pad = 0.25 * (hi - lo)
+            (x0, y0), (x1, y1) = lo - pad, hi + pad
+        self.bounds = (float(x0), float(x1), float(y0), float(y1))
+        gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+        self.grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+        self.resolution = resolution
+        self.has_modes = toy is not None and toy.is_mixture and toy.dim == 2
+        self.series = _Series()
+        self.modes_log: list[tuple[int, int]] = []
+        self._blit: _Blit | None = None
+
+    def capture(self, trainer) -> dict:
+        frame = _base_frame(trainer, self.series)
+        loss = frame["loss"]
+        x_fake = trainer.generate(self.z).reshape(-1, 2)  # (n_fake, 2), EMA weights if on
+        with _untouched(trainer) as D:
+            with torch.no_grad():
+                heat = _readout(_scores_on(D, self.grid, trainer.device), loss)
+            # Where G's loss pushes each fake: -grad_x loss_G(D(x)) at x = G(z).
+            x = x_fake[: self.n_arrows].clone().to(trainer.device).requires_grad_(True)
+            loss_G = losses.LOSSES[loss][1](D(x))
+            (grad,) = torch.autograd.grad(loss_G, x)
+        frame.update(fake=x_fake.numpy(), heat=heat.reshape(self.resolution, self.resolution),
+                     arrows=-grad.cpu().numpy())
+        if self.has_modes and np.isfinite(frame["fake"]).all():
+            stats = metrics.mode_stats(frame["fake"], self.toy.modes, self.toy.std)
+            if self.modes_log and self.modes_log[-1][0] > frame["step"]:
+                self.modes_log.clear()  # the trainer was reset
+            self.modes_log.append((frame["step"], stats["modes_captured"]))
+            frame["modes"] = (np.array(self.modes_log, dtype=float), stats["n_modes"])
+        return frame
+
+    def _build(self, frame: dict) -> None:
+        fig = Figure(figsize=SIZE, dpi=DPI)
+        blit = self._blit = _Blit(fig)
+        gs = fig.add_gridspec(3, 2, width_ratios=(1.05, 1), left=0.065, right=0.985, bottom=0.1,
+                              top=0.93, wspace=0.28, hspace=0.55)
+        ax = self.ax = fig.add_subplot(gs[:, 0])
+        x0, x1, y0, y1 = self.bounds
+        self.heat = blit.animate(ax.imshow(frame["heat"], extent=self.bounds, origin="lower",
+                                           cmap="PRGn", vmin=0, vmax=1, alpha=0.55,
+                                           interpolation="bilinear", aspect="auto"))
+        self.cbar = fig.colorbar(self.heat, ax=ax, fraction=0.04, pad=0.02)
+        ax.scatter(self.x_real[:, 0], self.x_real[:, 1], s=4, c=REAL, alpha=0.5, lw=0,
+                   label="real x")
+        self.fake = blit.animate(ax.scatter(frame["fake"][:, 0], frame["fake"][:, 1], s=7, c=FAKE,
+                                            lw=0, label="fake G(z)"))
+        a = frame["arrows"]
+        self.quiver = blit.animate(ax.quiver(frame["fake"][: len(a), 0], frame["fake"][: len(a), 1],
+                                             a[:, 0], a[:, 1], angles="xy", scale_units="xy",
+                                             scale=1, width=0.004, color="0.15",
+                                             label="G's push (−∇ₓ loss_G)"))
+        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x₁", ylabel="x₂")
+        ax.set_aspect("equal", adjustable="box")
+        ax.legend(loc="upper left", fontsize=8, framealpha=0.85, markerscale=2)
+        self.title = blit.animate(ax.set_title("", fontsize=10, loc="left"))
+        self.curves = _curve_panels(blit, fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1]))
+        self.ax3 = fig.add_subplot(gs[2, 1])
+        if self.has_modes:
+            m = frame["modes"][1]
+            self.modes_line = blit.animate(self.ax3.plot([], [], color=FAKE, lw=1.6,
+                                                         drawstyle="steps-post")[0])
+            self.ax3.set(ylim=(-0.3, m + 0.3), ylabel="modes", xlim=(0, 100))
+            self.ax3.set_title(f"modes captured (of {m})", fontsize=9, loc="left")
+            self.ax3.grid(alpha=0.3)
+        else:
+            self.grad_curves = _Curves(blit, self.ax3, ("grad_norm_D", "grad_norm_G"),
+                                       ("‖∇D‖", "‖∇G‖"), (D_COLOR, G_COLOR), ylabel="norm",
+                                       title="gradient norms")
+        self.ax3.set_xlabel("step")
+        self._loss = None
+
+    def _set_loss(self, loss: str) -> None:
+        """Colours and labels of D's output depend on the loss: probability or raw score."""
+        self._loss = loss
+        label, fixed = _prob_label(loss)
+        self.curves[1].set_fixed(fixed, label)
+        self.cbar.set_label("D(x): 1 = real, 0 = fake" if fixed else f"{label} (low → high)")
+        self._blit.invalidate()
+
+    def draw(self, frame: dict) -> bytes:
+        if self._blit is None:
+            self._build(frame)
+        if frame["loss"] != self._loss:
+            self._set_loss(frame["loss"])
+        heat = frame["heat"]
+        if frame["loss"] in losses.PROBABILITY_LOSSES or frame["loss"] == "least-squares":
+            self.heat.set_data(heat)
+            if self.heat.get_clim() != (0, 1):
+                self.heat.set_clim(0, 1)
+                self._blit.invalidate()
+        else:  # a critic's scores have no fixed scale: spread this frame's range over the colours
+            lo, hi = np.percentile(heat, [1, 99])
+            self.heat.set_data((heat - lo) / max(hi - lo, 1e-12))
+        self.fake.set_offsets(frame["fake"])
+        a = frame["arrows"]
+        norms = np.linalg.norm(a, axis=1)
+        top = np.percentile(norms, 95) if len(norms) else 0
+        x0, x1, _, _ = self.bounds
+        a = a * (0.08 * (x1 - x0) / top) if top > 0 else a * 0  # longest arrows: 8% of the box
+        self.quiver.set_offsets(frame["fake"][: len(a)])
+        self.quiver.set_UVC(a[:, 0], a[:, 1])
+        self.title.set_text(f"step {frame['step']}: samples and D's output")
+        s = frame["series"]
+        self.curves[0].update(s)
+        self.curves[1].update(s)
+        if self.has_modes and "modes" in frame:
+            log, _ = frame["modes"]
+            self.modes_line.set_data(log[:, 0], log[:, 1])
+            right = _nice_ceiling(float(log[-1, 0]))
+            if right != self.ax3.get_xlim()[1]:
+                self.ax3.set_xlim(0, right)
+                self._blit.invalidate()
+        elif not self.has_modes:
+            self.grad_curves.update(s)
+        return self._blit.png()
+
+
+# --------------------------------------------------------------------------- 1-D view
+
+
+def kde(samples: np.ndarray, x: np.ndarray, *, min_bandwidth: float) -> np.ndarray:
+    """Gaussian kernel density estimate of 1-D ``samples`` at points ``x`` (Scott's bandwidth)."""
+    s = samples[np.isfinite(samples)]
+    if s.size < 2:
+        return np.zeros_like(x)
+    h = max(1.06 * s.std() * s.size ** (-0.2), min_bandwidth)
+    u = (x[:, None] - s[None, :]) / h  # (len(x), N)
+    return np.exp(-0.5 * u * u).sum(1) / (s.size * h * math.sqrt(2 * math.pi))
+
+
+class View1D:
+    """1-D toys: real and fake densities, D(x) next to the optimal D* = p_data / (p_data + p_G).
+
+    Args:
+        trainer: the `Trainer` (its G maps z to (B, 1)).
+        toy: the data distribution; its exact density is drawn when known.
+        n_fake: fake samples for the density estimate of p_G.
+    """
+
+    def __init__(self, trainer, toy=None, *, n_fake: int = 2000, points: int = 400) -> None:
+        self.z = view_z(trainer, n_fake)
+        gen = torch.Generator().manual_seed(54321)
+        real = trainer.real.sample(5000, generator=gen).reshape(-1).numpy()
+        if toy is not None:
+            lo, hi = toy.bounds[0]
+        else:
+            lo, hi = np.percentile(real, [0.5, 99.5])
+            lo, hi = lo - 0.25 * (hi - lo), hi + 0.25 * (hi - lo)
+        self.x = np.linspace(lo, hi, points)
+        if toy is not None and toy.is_mixture:
+            self.p_data = toy.density(torch.tensor(self.x[:, None])).double().numpy()
+        else:
+            self.p_data = kde(real, self.x, min_bandwidth=(hi - lo) / 200)
+        self.min_bw = (hi - lo) / 200
+        self.series = _Series()
+        self._blit: _Blit | None = None
+
+    def capture(self, trainer) -> dict:
+        frame = _base_frame(trainer, self.series)
+        fake = trainer.generate(self.z).reshape(-1).numpy()
+        with _untouched(trainer) as D, torch.no_grad():
+            x = torch.tensor(self.x, dtype=torch.float32)[:, None]
+            d = _readout(_scores_on(D, x, trainer.device), frame["loss"])
+        p_g = kde(fake, self.x, min_bandwidth=self.min_bw)
+        total = self.p_data + p_g
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d_star = np.where(total > 1e-3 * total.max(), self.p_data / total, np.nan)
+        frame.update(p_g=p_g, d=d, d_star=d_star)
+        return frame
+
+    def _build(self, frame: dict) -> None:
+        fig = Figure(figsize=SIZE, dpi=DPI)
+        blit = self._blit = _Blit(fig)
+        gs = fig.add_gridspec(2, 2, left=0.07, right=0.985, bottom=0.1, top=0.93, wspace=0.22,
+                              hspace=0.35)
+        ax, ax_d = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[1, 0])
+        ax.fill_between(self.x, self.p_data, color=REAL, alpha=0.3, lw=0)
+        ax.plot(self.x, self.p_data, color=REAL, lw=1.5, label="p_data (real)")
+        self.pg = blit.animate(ax.plot(self.x, frame["p_g"], color=FAKE, lw=2,
+                                       label="p_G (fake, KDE)")[0])
+        self.top = 1.3 * float(self.p_data.max())
+        ax.set(xlim=(self.x[0], self.x[-1]), ylim=(0, self.top), ylabel="density")
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        self.title = blit.animate(ax.set_title("", fontsize=10, loc="left"))
+        self.ax = ax
+        self.d = blit.animate(ax_d.plot(self.x, frame["d"], color=D_COLOR, lw=2, label="D(x)")[0])
+        self.d_star = blit.animate(ax_d.plot(self.x, frame["d_star"], "k--", lw=1.2,
+                                             label="D*(x) = p_data / (p_data + p_G)")[0])
+        ax_d.axhline(0.5, color="0.5", lw=0.8, ls=":")
+        ax_d.set(xlim=(self.x[0], self.x[-1]), ylim=(-0.02, 1.02), xlabel="x")
+        ax_d.legend(loc="upper right", fontsize=8, frameon=False)
+        ax_d.grid(alpha=0.3)
+        self.ax_d = ax_d
+        ax_r1, ax_r2 = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1])
+        self.curves = _curve_panels(blit, ax_r1, ax_r2)
+        ax_r2.set_xlabel("step")
+        self._loss = None
+
+    def draw(self, frame: dict) -> bytes:
+        if self._blit is None:
+            self._build(frame)
+        if frame["loss"] != self._loss:
+            self._loss = frame["loss"]
+            label, fixed = _prob_label(self._loss)
+            self.curves[1].set_fixed(fixed, label)
+            self.d_star.set_visible(self._loss in losses.PROBABILITY_LOSSES)  # D* is the BCE optimum
+            self.ax_d.set_ylabel("D(x)" if fixed else label)
+            self._d_range = fixed
+            self.ax_d.set_ylim(*(fixed or (-1, 1)))
+            self._blit.invalidate()
+        peak = float(np.max(frame["p_g"]))
+        if peak > self.top or (peak < self.top / 3 and self.top > 1.3 * self.p_data.max()):
+            self.top = max(1.3 * float(self.p_data.max()), 1.15 * peak)  # a collapsing G spikes
+            self.ax.set_ylim(0, self.top)
+            self._blit.invalidate()
+        self.pg.set_ydata(frame["p_g"])
+        self.d.set_ydata(frame["d"])
+        self.d_star.set_ydata(frame["d_star"])
+        if self._d_range is None:
+            new = _range_for(frame["d"], self.ax_d.get_ylim())
+            if new != self.ax_d.get_ylim():
+                self.ax_d.set_ylim(*new)
+                self._blit.invalidate()
+        self.title.set_text(f"step {frame['step']}: real and fake densities")
+        self.curves[0].update(frame["series"])
+        self.curves[1].update(frame["series"])
+        return self._blit.png()
+
+
+# --------------------------------------------------------------------------- images view
+
+
+def image_grid(x: torch.Tensor | np.ndarray, *, nrow: int = 8, pad: int = 2) -> np.ndarray:
+    """Tile images (N, C, H, W) in [-1, 1] into one (rows*(H+pad)+pad, ...) array in [0, 1].
+
+    Returns (H', W') for one channel, (H', W', 3) for three. Empty cells stay white.
+    """
+    x = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float32)
+    if x.ndim != 4 or x.shape[1] not in (1, 3):
+        raise ValueError(f"expected images of shape (N, 1 or 3, H, W), got {x.shape}")
+    n, c, h, w = x.shape
+    rows = math.ceil(n / nrow)
+    out = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), dtype=np.float32)
+    x = np.clip((x + 1) / 2, 0, 1).transpose(0, 2, 3, 1)  # (N, H, W, C) in [0, 1]
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h,
+            pad + col * (w + pad): pad + col * (w + pad) + w] = x[i]
+    return out[..., 0] if c == 1 else out
+
+
+class ViewImages:
+    """Images: G's samples for the trainer's fixed noise, D's output histograms, metrics.
+
+    Args:
+        trainer: the `Trainer` (its G makes images (B, C, H, W) in [-1, 1]).
+        n_hist: real and fake images scored by D for the histograms.
+        metrics_every: seconds between evaluations of the MNIST classifier metrics (0 = never);
+            only for (1, 28, 28) images.
+        n_metrics: samples for those metrics.
+    """
+
+    def __init__(self, trainer, *, n_hist: int = 128, metrics_every: float = 20.0,
+                 n_metrics: int = 500) -> None:
+        self.z_hist = view_z(trainer, n_hist, seed=777)
+        self.z_metrics = view_z(trainer, n_metrics, seed=778)
+        gen = torch.Generator().manual_seed(54321)
+        self.x_real = trainer.real.sample(n_hist, generator=gen)
+        self.mnist = tuple(self.x_real.shape[1:]) == (1, 28, 28)
+        self.metrics_every = metrics_every if self.mnist else 0
+        self._metrics_at = -math.inf
+        self.scores: dict | None = None
+        self.series = _Series()
+        self._blit: _Blit | None = None
+
+    def capture(self, trainer) -> dict:
+        frame = _base_frame(trainer, self.series)
+        samples = trainer.generate()  # (n_fixed, C, H, W): the trainer's fixed z
+        x_fake = trainer.generate(self.z_hist)
+        # As in training: D in train mode on a real batch and a fake batch, separately.
+        with _untouched(trainer, train_mode=True) as D, torch.no_grad():
+            d_real = _readout(D(self.x_real.to(trainer.device)).reshape(-1), frame["loss"])
+            d_fake = _readout(D(x_fake.to(trainer.device)).reshape(-1), frame["loss"])
+        frame.update(grid=image_grid(samples), d_real=d_real, d_fake=d_fake)
+        now = time.monotonic()
+        if self.metrics_every and now - self._metrics_at >= self.metrics_every:
+            self._metrics_at = now
+            fakes = trainer.generate(self.z_metrics)
+            if torch.isfinite(fakes).all():
+                self.scores = dict(metrics.mnist_scores(fakes), step=frame["step"],
+                                   n=len(fakes))
+        frame["scores"] = self.scores
+        return frame
+
+    def _build(self, frame: dict) -> None:
+        fig = Figure(figsize=SIZE, dpi=DPI)
+        blit = self._blit = _Blit(fig)
+        gs = fig.add_gridspec(3, 2, width_ratios=(1, 1.15), left=0.02, right=0.985, bottom=0.1,
+                              top=0.93, wspace=0.18, hspace=0.6)
+        ax = fig.add_subplot(gs[:, 0])
+        self.grid = blit.animate(ax.imshow(frame["grid"], cmap="gray", vmin=0, vmax=1,
+                                           interpolation="nearest"))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        self.title = blit.animate(ax.set_title("", fontsize=10, loc="left"))
+        self.metrics_text = blit.animate(ax.text(0.0, -0.035, "", transform=ax.transAxes,
+                                                 fontsize=8.5, va="top"))
+        self.curves = _curve_panels(blit, fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1]))
+        self.ax_h = fig.add_subplot(gs[2, 1])
+        self.ax_h.set_title("D's outputs now, per image", fontsize=9, loc="left")
+        self.ax_h.set_ylabel("share")
+        self.ax_h.grid(alpha=0.3)
+        self.ax_h.set_ylim(0, 1)
+        empty = np.zeros(20)
+        self.h_real = blit.animate(self.ax_h.stairs(empty, np.linspace(0, 1, 21), color=REAL,
+                                                    fill=True, alpha=0.45, label="D(x), real"))
+        self.h_fake = blit.animate(self.ax_h.stairs(empty, np.linspace(0, 1, 21), color=FAKE,
+                                                    fill=True, alpha=0.45, label="D(G(z)), fake"))
+        self.ax_h.legend(loc="upper center", fontsize=8, ncol=2, frameon=False)
+        self.curves[1].ax.set_xlabel("step")
+        self._loss = None
+        self._edges = np.linspace(0, 1, 21)
+
+    def draw(self, frame: dict) -> bytes:
+        if self._blit is None:
+            self._build(frame)
+        if frame["loss"] != self._loss:
+            self._loss = frame["loss"]
+            label, fixed = _prob_label(self._loss)
+            self.curves[1].set_fixed(fixed, label)
+            self.ax_h.set_xlabel("D(x) = probability of real" if fixed else label)
+            self._edges = np.linspace(0, 1, 21) if fixed else self._edges
+            self.ax_h.set_xlim(self._edges[0], self._edges[-1])
+            self._blit.invalidate()
+        both = np.concatenate([frame["d_real"], frame["d_fake"]])
+        if self._loss not in losses.PROBABILITY_LOSSES:
+            new = _range_for(both, (self._edges[0], self._edges[-1]))
+            if new != (self._edges[0], self._edges[-1]):
+                self._edges = np.linspace(*new, 21)
+                self.ax_h.set_xlim(*new)
+                self._blit.invalidate()
+        for stairs, d in ((self.h_real, frame["d_real"]), (self.h_fake, frame["d_fake"])):
+            counts, _ = np.histogram(np.clip(d, self._edges[0], self._edges[-1]), self._edges)
+            stairs.set_data(counts / max(len(d), 1), self._edges)
+        self.grid.set_data(frame["grid"])
+        self.title.set_text(f"step {frame['step']}: G(fixed z)")
+        s = frame["scores"]
+        self.metrics_text.set_text(
+            "" if s is None else
+            f"classifier metrics at step {s['step']} ({s['n']} samples): FID-like "
+            f"{s['fid']:.1f}, IS-like {s['inception_score']:.2f}, classes {s['class_coverage']}/10")
+        self.curves[0].update(frame["series"])
+        self.curves[1].update(frame["series"])
+        return self._blit.png()
+
+
+def make_view(kind: str, trainer, toy=None, **options):
+    """A view by name: "2d", "1d" or "images"; "auto" picks from the shape of G's output."""
+    if kind == "auto":
+        shape = tuple(trainer.generate().shape[1:])
+        kind = {(1,): "1d", (2,): "2d"}.get(shape, "images" if len(shape) == 3 else None)
+        if kind is None:
+            raise ValueError(f"cannot pick a view for samples of shape {shape}; pass view=")
+    if kind == "2d":
+        return View2D(trainer, toy, **options)
+    if kind == "1d":
+        return View1D(trainer, toy, **options)
+    if kind == "images":
+        return ViewImages(trainer, **options)
+    raise ValueError(f"expected view in ('auto', '2d', '1d', 'images'), got {kind!r}")
