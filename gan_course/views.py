@@ -16,16 +16,22 @@ the classifier metrics). `gan_course.live` shows them; lessons 2-5 explain what 
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
+import matplotlib
 import numpy as np
 import torch
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from gan_course import losses, metrics
 
@@ -146,13 +152,24 @@ def _range_for(values: np.ndarray, current: tuple[float, float] | None) -> tuple
     return lo - pad, hi + pad
 
 
+class _Label:
+    """A line of text drawn with PIL over the frame: matplotlib lays out text slowly (~10 ms)."""
+
+    def __init__(self, ax, *, y: float = 1.02, size: int = 13) -> None:
+        self.ax, self.y, self.size, self.text = ax, y, size, ""
+
+
 class _Blit:
-    """An Agg figure whose static parts are drawn once; ``animated`` artists are blitted on top."""
+    """An Agg figure whose static parts are drawn once; ``animated`` artists are blitted on top.
+
+    `frame()` returns the picture as a PIL image; `_Label` texts are drawn on it with PIL.
+    """
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
         self.animated: list = []
+        self.labels: list[_Label] = []
         self._background = None
 
     def animate(self, artist):
@@ -160,11 +177,15 @@ class _Blit:
         self.animated.append(artist)
         return artist
 
+    def label(self, ax, **options) -> _Label:
+        self.labels.append(_Label(ax, **options))
+        return self.labels[-1]
+
     def invalidate(self) -> None:
         """Draw everything on the next frame (after changing limits, labels or ticks)."""
         self._background = None
 
-    def png(self) -> bytes:
+    def frame(self) -> Image.Image:
         if self._background is None:
             self.canvas.draw()  # static parts only: animated artists are skipped
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -175,9 +196,31 @@ class _Blit:
                 artist.axes.draw_artist(artist)
         w, h = self.canvas.get_width_height()
         img = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        out = io.BytesIO()
-        img.convert("RGB").save(out, format="png", compress_level=1)
-        return out.getvalue()
+        img = img.convert("RGB")
+        draw = ImageDraw.Draw(img)
+        for lab in self.labels:
+            box = lab.ax.get_position()  # figure fraction
+            x, y = box.x0 * w, (1 - box.y0 - lab.y * box.height) * h
+            draw.text((x, y), lab.text, font=_font(lab.size), fill=(0, 0, 0), anchor="ld")
+        return img
+
+
+@functools.lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"),
+                              size)
+
+
+def encode(img: Image.Image, fmt: str = "jpeg") -> bytes:
+    """PNG for a picture that stays (crisp, ~30 ms), JPEG for live frames (~5 ms)."""
+    out = io.BytesIO()
+    if fmt == "png":
+        img.save(out, format="png", compress_level=1)
+    elif fmt == "jpeg":
+        img.save(out, format="jpeg", quality=90, subsampling=0)
+    else:
+        raise ValueError(f"expected format 'png' or 'jpeg', got {fmt!r}")
+    return out.getvalue()
 
 
 class _Curves:
@@ -248,6 +291,10 @@ def _base_frame(trainer, series: _Series) -> dict:
 
 # --------------------------------------------------------------------------- 2-D view
 
+HEAT_ALPHA = 0.6
+# D's heat-map colours, pre-blended with white so the samples stay visible on top.
+HEAT_CMAP = ListedColormap(1 - HEAT_ALPHA * (1 - colormaps["PRGn"](np.linspace(0, 1, 256))[:, :3]))
+
 
 class View2D:
     """2-D toys: real and fake samples over D's heat-map, G's gradient arrows, curves.
@@ -261,12 +308,12 @@ class View2D:
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
-                 resolution: int = 80) -> None:
+                 resolution: int = 100) -> None:
         self.toy = toy
         self.z = view_z(trainer, n_fake)
         self.n_arrows = n_arrows
         gen = torch.Generator().manual_seed(54321)
-        self.x_real = trainer.real.sample(1000, generator=gen).reshape(-1, 2).numpy()
+        self.x_real = trainer.real.sample(600, generator=gen).reshape(-1, 2).numpy()
         if toy is not None:
             (x0, x1), (y0, y1) = toy.bounds
         else:  # the real data's box, padded
@@ -283,6 +330,7 @@ class View2D:
         self._blit: _Blit | None = None
 
     def capture(self, trainer) -> dict:
+        """Samples, D over the plane and G's gradient at the fakes, as NumPy arrays."""
         frame = _base_frame(trainer, self.series)
         loss = frame["loss"]
         x_fake = trainer.generate(self.z).reshape(-1, 2)  # (n_fake, 2), EMA weights if on
@@ -295,10 +343,10 @@ class View2D:
             (grad,) = torch.autograd.grad(loss_G, x)
         frame.update(fake=x_fake.numpy(), heat=heat.reshape(self.resolution, self.resolution),
                      arrows=-grad.cpu().numpy())
+        if self.modes_log and self.modes_log[-1][0] > frame["step"]:
+            self.modes_log.clear()  # the trainer was reset
         if self.has_modes and np.isfinite(frame["fake"]).all():
             stats = metrics.mode_stats(frame["fake"], self.toy.modes, self.toy.std)
-            if self.modes_log and self.modes_log[-1][0] > frame["step"]:
-                self.modes_log.clear()  # the trainer was reset
             self.modes_log.append((frame["step"], stats["modes_captured"]))
             frame["modes"] = (np.array(self.modes_log, dtype=float), stats["n_modes"])
         return frame
@@ -306,27 +354,29 @@ class View2D:
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
         blit = self._blit = _Blit(fig)
-        gs = fig.add_gridspec(3, 2, width_ratios=(1.05, 1), left=0.065, right=0.985, bottom=0.1,
-                              top=0.93, wspace=0.28, hspace=0.55)
-        ax = self.ax = fig.add_subplot(gs[:, 0])
+        gs = fig.add_gridspec(3, 2, width_ratios=(1.1, 1), left=0.06, right=0.985, bottom=0.1,
+                              top=0.92, wspace=0.3, hspace=0.62)
+        ax = self.ax = fig.add_axes((0.055, 0.2, 0.43, 0.72))
         x0, x1, y0, y1 = self.bounds
-        self.heat = blit.animate(ax.imshow(frame["heat"], extent=self.bounds, origin="lower",
-                                           cmap="PRGn", vmin=0, vmax=1, alpha=0.55,
-                                           interpolation="bilinear", aspect="auto"))
-        self.cbar = fig.colorbar(self.heat, ax=ax, fraction=0.04, pad=0.02)
-        ax.scatter(self.x_real[:, 0], self.x_real[:, 1], s=4, c=REAL, alpha=0.5, lw=0,
-                   label="real x")
+        self.heat = blit.animate(ax.imshow(np.ones((2, 2, 3)), extent=self.bounds, origin="lower",
+                                           interpolation="nearest", aspect="auto"))
+        self.cbar = fig.colorbar(ScalarMappable(Normalize(0, 1), HEAT_CMAP), ax=ax,
+                                 fraction=0.045, pad=0.02)
         self.fake = blit.animate(ax.scatter(frame["fake"][:, 0], frame["fake"][:, 1], s=7, c=FAKE,
                                             lw=0, label="fake G(z)"))
+        self.real = blit.animate(ax.scatter(self.x_real[:, 0], self.x_real[:, 1], s=10, c=REAL,
+                                            lw=0, alpha=0.8, label="real x"))
         a = frame["arrows"]
         self.quiver = blit.animate(ax.quiver(frame["fake"][: len(a), 0], frame["fake"][: len(a), 1],
                                              a[:, 0], a[:, 1], angles="xy", scale_units="xy",
-                                             scale=1, width=0.004, color="0.15",
-                                             label="G's push (−∇ₓ loss_G)"))
+                                             scale=1, width=0.004, color="0.1",
+                                             label="G's push on a fake, −∇ₓ loss_G"))
         ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x₁", ylabel="x₂")
         ax.set_aspect("equal", adjustable="box")
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.85, markerscale=2)
-        self.title = blit.animate(ax.set_title("", fontsize=10, loc="left"))
+        # Below the plane: inside it the heat-map, drawn after the static parts, would cover it.
+        fig.legend(handles=[self.real, self.fake, self.quiver], loc="lower left", fontsize=8,
+                   ncol=3, frameon=False, bbox_to_anchor=(0.01, 0.0), markerscale=1.5)
+        self.title = blit.label(ax)
         self.curves = _curve_panels(blit, fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1]))
         self.ax3 = fig.add_subplot(gs[2, 1])
         if self.has_modes:
@@ -338,46 +388,50 @@ class View2D:
             self.ax3.grid(alpha=0.3)
         else:
             self.grad_curves = _Curves(blit, self.ax3, ("grad_norm_D", "grad_norm_G"),
-                                       ("‖∇D‖", "‖∇G‖"), (D_COLOR, G_COLOR), ylabel="norm",
+                                       ("|∇D|", "|∇G|"), (D_COLOR, G_COLOR), ylabel="norm",
                                        title="gradient norms")
         self.ax3.set_xlabel("step")
         self._loss = None
 
     def _set_loss(self, loss: str) -> None:
-        """Colours and labels of D's output depend on the loss: probability or raw score."""
+        """Colours and labels of D's output depend on the loss: a probability or a raw score."""
         self._loss = loss
         label, fixed = _prob_label(loss)
         self.curves[1].set_fixed(fixed, label)
-        self.cbar.set_label("D(x): 1 = real, 0 = fake" if fixed else f"{label} (low → high)")
+        if loss in losses.PROBABILITY_LOSSES:
+            self.cbar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
+            self.cbar.set_label("D(x): 1 = real, 0 = fake")
+        elif loss == "least-squares":
+            self.cbar.set_ticks([0, 0.5, 1], labels=["≤0", "0.5", "≥1"])
+            self.cbar.set_label("D(x): target 1 real, 0 fake")
+        else:  # a critic's scores have no fixed scale: each frame spreads its range over the colours
+            self.cbar.set_ticks([0, 1], labels=["low", "high"])
+            self.cbar.set_label("critic score (real scores high)")
         self._blit.invalidate()
 
-    def draw(self, frame: dict) -> bytes:
+    def draw(self, frame: dict) -> Image.Image:
+        """The frame as a picture (SIZE x DPI pixels)."""
         if self._blit is None:
             self._build(frame)
         if frame["loss"] != self._loss:
             self._set_loss(frame["loss"])
         heat = frame["heat"]
-        if frame["loss"] in losses.PROBABILITY_LOSSES or frame["loss"] == "least-squares":
-            self.heat.set_data(heat)
-            if self.heat.get_clim() != (0, 1):
-                self.heat.set_clim(0, 1)
-                self._blit.invalidate()
-        else:  # a critic's scores have no fixed scale: spread this frame's range over the colours
+        if frame["loss"] not in losses.PROBABILITY_LOSSES and frame["loss"] != "least-squares":
             lo, hi = np.percentile(heat, [1, 99])
-            self.heat.set_data((heat - lo) / max(hi - lo, 1e-12))
+            heat = (heat - lo) / max(hi - lo, 1e-12)
+        self.heat.set_data(HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3])
         self.fake.set_offsets(frame["fake"])
         a = frame["arrows"]
-        norms = np.linalg.norm(a, axis=1)
-        top = np.percentile(norms, 95) if len(norms) else 0
+        top = np.percentile(np.linalg.norm(a, axis=1), 95) if len(a) else 0
         x0, x1, _, _ = self.bounds
-        a = a * (0.08 * (x1 - x0) / top) if top > 0 else a * 0  # longest arrows: 8% of the box
+        a = a * (0.08 * (x1 - x0) / top) if top > 0 else a * 0  # the longest: 8% of the box
         self.quiver.set_offsets(frame["fake"][: len(a)])
         self.quiver.set_UVC(a[:, 0], a[:, 1])
-        self.title.set_text(f"step {frame['step']}: samples and D's output")
+        self.title.text = f"step {frame['step']}: samples over D's output"
         s = frame["series"]
         self.curves[0].update(s)
         self.curves[1].update(s)
-        if self.has_modes and "modes" in frame:
+        if "modes" in frame:
             log, _ = frame["modes"]
             self.modes_line.set_data(log[:, 0], log[:, 1])
             right = _nice_ceiling(float(log[-1, 0]))
@@ -386,7 +440,7 @@ class View2D:
                 self._blit.invalidate()
         elif not self.has_modes:
             self.grad_curves.update(s)
-        return self._blit.png()
+        return self._blit.frame()
 
 
 # --------------------------------------------------------------------------- 1-D view
@@ -455,7 +509,7 @@ class View1D:
         self.top = 1.3 * float(self.p_data.max())
         ax.set(xlim=(self.x[0], self.x[-1]), ylim=(0, self.top), ylabel="density")
         ax.legend(loc="upper right", fontsize=8, frameon=False)
-        self.title = blit.animate(ax.set_title("", fontsize=10, loc="left"))
+        self.title = blit.label(ax)
         self.ax = ax
         self.d = blit.animate(ax_d.plot(self.x, frame["d"], color=D_COLOR, lw=2, label="D(x)")[0])
         self.d_star = blit.animate(ax_d.plot(self.x, frame["d_star"], "k--", lw=1.2,
@@ -470,7 +524,8 @@ class View1D:
         ax_r2.set_xlabel("step")
         self._loss = None
 
-    def draw(self, frame: dict) -> bytes:
+    def draw(self, frame: dict) -> Image.Image:
+        """The frame as a picture (SIZE x DPI pixels)."""
         if self._blit is None:
             self._build(frame)
         if frame["loss"] != self._loss:
@@ -495,10 +550,10 @@ class View1D:
             if new != self.ax_d.get_ylim():
                 self.ax_d.set_ylim(*new)
                 self._blit.invalidate()
-        self.title.set_text(f"step {frame['step']}: real and fake densities")
+        self.title.text = f"step {frame['step']}: real and fake densities"
         self.curves[0].update(frame["series"])
         self.curves[1].update(frame["series"])
-        return self._blit.png()
+        return self._blit.frame()
 
 
 # --------------------------------------------------------------------------- images view
@@ -570,21 +625,20 @@ class ViewImages:
         fig = Figure(figsize=SIZE, dpi=DPI)
         blit = self._blit = _Blit(fig)
         gs = fig.add_gridspec(3, 2, width_ratios=(1, 1.15), left=0.02, right=0.985, bottom=0.1,
-                              top=0.93, wspace=0.18, hspace=0.6)
+                              top=0.93, wspace=0.18, hspace=0.75)
         ax = fig.add_subplot(gs[:, 0])
         self.grid = blit.animate(ax.imshow(frame["grid"], cmap="gray", vmin=0, vmax=1,
                                            interpolation="nearest"))
         ax.set_xticks([])
         ax.set_yticks([])
-        self.title = blit.animate(ax.set_title("", fontsize=10, loc="left"))
-        self.metrics_text = blit.animate(ax.text(0.0, -0.035, "", transform=ax.transAxes,
-                                                 fontsize=8.5, va="top"))
+        self.title = blit.label(ax)
+        self.metrics_text = blit.label(ax, y=-0.07, size=12)
         self.curves = _curve_panels(blit, fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1]))
         self.ax_h = fig.add_subplot(gs[2, 1])
         self.ax_h.set_title("D's outputs now, per image", fontsize=9, loc="left")
         self.ax_h.set_ylabel("share")
         self.ax_h.grid(alpha=0.3)
-        self.ax_h.set_ylim(0, 1)
+        self.ax_h.set_ylim(0, 1.25)
         empty = np.zeros(20)
         self.h_real = blit.animate(self.ax_h.stairs(empty, np.linspace(0, 1, 21), color=REAL,
                                                     fill=True, alpha=0.45, label="D(x), real"))
@@ -595,7 +649,8 @@ class ViewImages:
         self._loss = None
         self._edges = np.linspace(0, 1, 21)
 
-    def draw(self, frame: dict) -> bytes:
+    def draw(self, frame: dict) -> Image.Image:
+        """The frame as a picture (SIZE x DPI pixels)."""
         if self._blit is None:
             self._build(frame)
         if frame["loss"] != self._loss:
@@ -617,15 +672,15 @@ class ViewImages:
             counts, _ = np.histogram(np.clip(d, self._edges[0], self._edges[-1]), self._edges)
             stairs.set_data(counts / max(len(d), 1), self._edges)
         self.grid.set_data(frame["grid"])
-        self.title.set_text(f"step {frame['step']}: G(fixed z)")
+        self.title.text = f"step {frame['step']}: G(fixed z)"
         s = frame["scores"]
-        self.metrics_text.set_text(
+        self.metrics_text.text = (
             "" if s is None else
-            f"classifier metrics at step {s['step']} ({s['n']} samples): FID-like "
-            f"{s['fid']:.1f}, IS-like {s['inception_score']:.2f}, classes {s['class_coverage']}/10")
+            f"classifier, step {s['step']} ({s['n']} samples): FID-like {s['fid']:.1f}, "
+            f"IS-like {s['inception_score']:.2f}, classes {s['class_coverage']}/10")
         self.curves[0].update(frame["series"])
         self.curves[1].update(frame["series"])
-        return self._blit.png()
+        return self._blit.frame()
 
 
 def make_view(kind: str, trainer, toy=None, **options):

@@ -41,8 +41,10 @@ def _close(got: Any, target: Tensor, atol: float = 1e-4) -> bool:
 
 
 def _run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
-    """run_learner, plus a hint when math.* was used on a tensor."""
+    """run_learner, plus hints for a missing return and for math.* used on a tensor."""
     got, err = run_learner(fn, *args, **kwargs)
+    if got is None and err is None:
+        err = "your function returned None: did you forget `return`, or leave `...` in it?"
     if err and ("only one element tensors" in err or "must be real number" in err):
         err += "; use torch functions (torch.log, torch.sign, ...) so it works on a whole tensor"
     return got, err

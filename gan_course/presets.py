@@ -1,0 +1,151 @@
+"""Named, measured recipes: the course's default GANs, the plain baselines, and failure cases.
+
+Lessons, dashboards and benchmarks build their GANs here, so "the course's default 2-D GAN" means
+one thing everywhere. Each recipe's numbers are measured in `BENCHMARKS.md`
+(`python -m benchmarks.toy`, `python -m benchmarks.mnist`).
+
+    trainer = presets.toy_trainer("ring", "course", seed=0)
+    trainer.train(presets.TOY_STEPS)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from gan_course import data, models, toys
+from gan_course.training import GANConfig, Trainer
+
+__all__ = ["ToyRecipe", "TOY_RECIPES", "TOY_STEPS", "toy_trainer", "MNIST_RECIPES", "mnist_trainer"]
+
+# Steps the course's 2-D recipe trains for (see BENCHMARKS.md for the seconds).
+TOY_STEPS = 4000
+
+
+@dataclass(frozen=True)
+class ToyRecipe:
+    """An MLP GAN for 2-D toys: widths, latent size and the training config.
+
+    Attributes:
+        description: one line saying what the recipe is for.
+        latent_dim: size of z.
+        hidden: widths of G's and D's hidden layers.
+        spectral_norm: spectral normalisation in D.
+        config: `GANConfig` fields (latent_dim is filled in).
+    """
+
+    description: str
+    latent_dim: int = 8
+    hidden: tuple[int, ...] = (128, 128)
+    spectral_norm: bool = False
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+TOY_RECIPES: dict[str, ToyRecipe] = {
+    "course": ToyRecipe(
+        "the course's default: least squares, lr 3e-3 with Adam (0.5, 0.9), batch 512, and an "
+        "average of G's weights (EMA 0.999) for sampling, which removes the last jitter",
+        config=dict(loss="least-squares", lr_G=3e-3, lr_D=3e-3, beta1=0.5, beta2=0.9,
+                    batch_size=512, ema=0.999),
+    ),
+    "vanilla": ToyRecipe(
+        "the plain recipe of the usual tutorials: non-saturating BCE, Adam 2e-4 (0.5, 0.999), "
+        "batch 64, nothing else",
+        config=dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, beta2=0.999,
+                    batch_size=64),
+    ),
+    "collapse": ToyRecipe(
+        "mode collapse: the saturating loss with a fast discriminator; G hops between a few modes",
+        config=dict(loss="saturating", lr_G=1e-3, lr_D=5e-3, beta1=0.9, batch_size=64),
+    ),
+    "d-overpowers": ToyRecipe(
+        "D far faster than G (lr_D 100x lr_G, 5 D steps): D(G(z)) -> 0 and G's gradient vanishes",
+        config=dict(loss="saturating", lr_G=1e-4, lr_D=1e-2, n_critic=5, batch_size=64),
+    ),
+    "oscillation": ToyRecipe(
+        "both players too fast with heavy momentum: samples circle the modes without settling",
+        config=dict(loss="non-saturating", lr_G=1e-2, lr_D=1e-2, beta1=0.9, batch_size=64),
+    ),
+}
+
+
+def toy_trainer(dataset: str | toys.ToyDistribution = "ring", recipe: str = "course", *,
+                seed: int = 0, device: torch.device | str = "cpu", **overrides: Any) -> Trainer:
+    """A `Trainer` for a 2-D toy with a named recipe.
+
+    Args:
+        dataset: a toy name ("ring", "grid", "spiral", "moons") or a `ToyDistribution`.
+        recipe: a key of `TOY_RECIPES`.
+        seed: seeds the weights and the trainer.
+        device: where to train.
+        **overrides: `GANConfig` fields that replace the recipe's.
+    """
+    if recipe not in TOY_RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; expected one of {tuple(TOY_RECIPES)}")
+    r = TOY_RECIPES[recipe]
+    toy = toys.get(dataset) if isinstance(dataset, str) else dataset
+    torch.manual_seed(seed)
+    G = models.MLPGenerator(r.latent_dim, (toy.dim,), hidden=r.hidden)
+    D = models.MLPDiscriminator((toy.dim,), hidden=r.hidden, spectral_norm=r.spectral_norm)
+    config = GANConfig(**{**r.config, "latent_dim": r.latent_dim, "seed": seed, **overrides})
+    return Trainer(G, D, toy, config, device=device)
+
+
+# MNIST recipes: (description, G factory, D factory, GANConfig fields, CPU threads).
+MNIST_RECIPES: dict[str, tuple[str, Any, Any, dict[str, Any], int]] = {
+    "mlp": (
+        "lesson 4: the Keras seed's MLP pair (G 256-512-1024 + BatchNorm, D 512-256)",
+        models.mnist_mlp_generator, models.mnist_mlp_discriminator,
+        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
+    ),
+    "dcgan": (
+        "lesson 5: the course's laptop-size DCGAN (base 32 channels) with G's weight average",
+        lambda: models.DCGANGenerator(100, base_channels=32),
+        lambda: models.DCGANDiscriminator(base_channels=32),
+        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
+    ),
+    "slides": (
+        "the slides seed's full-size pair (2.4 M parameters in G): the default on a GPU",
+        models.SlidesGenerator, models.SlidesDiscriminator,
+        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
+    ),
+    "wgan-gp": (
+        "lesson 6: DCGAN generator, BatchNorm-free critic, gradient penalty 10, 5 critic steps",
+        lambda: models.DCGANGenerator(100, base_channels=32),
+        lambda: models.ConvCritic(base_channels=32),
+        dict(loss="wgan-gp", lr_G=1e-4, lr_D=1e-4, beta1=0.5, beta2=0.9, n_critic=5,
+             batch_size=64, ema=0.999), 2,
+    ),
+    "baseline": (
+        "the plain tutorial recipe: DCGAN pair (base 64), BCE, Adam 2e-4 (0.5, 0.999), batch 64",
+        lambda: models.DCGANGenerator(100, base_channels=64),
+        lambda: models.DCGANDiscriminator(base_channels=64),
+        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64), 2,
+    ),
+}
+
+
+def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device | str = "cpu",
+                  source: str = "bundled", set_threads: bool = True, **overrides: Any) -> Trainer:
+    """A `Trainer` on MNIST for a key of `MNIST_RECIPES`.
+
+    Args:
+        model: "mlp", "dcgan", "slides", "wgan-gp" or "baseline".
+        seed: seeds the weights and the trainer.
+        device: where to train.
+        source: MNIST source for `data.load_mnist` ("bundled" works offline).
+        set_threads: pin torch's CPU threads to the recipe's count (2 for these conv nets).
+        **overrides: `GANConfig` fields that replace the recipe's.
+    """
+    if model not in MNIST_RECIPES:
+        raise ValueError(f"unknown model {model!r}; expected one of {tuple(MNIST_RECIPES)}")
+    _, make_G, make_D, config, threads = MNIST_RECIPES[model]
+    if set_threads:
+        torch.set_num_threads(threads)
+    images, labels = data.load_mnist(source=source)
+    torch.manual_seed(seed)
+    G, D = make_G(), make_D()
+    cfg = GANConfig(**{**config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
+    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device)
