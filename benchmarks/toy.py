@@ -3,7 +3,8 @@
     python -m benchmarks.toy --dataset ring --seeds 0-9 --out runs/toy
     python -m benchmarks.toy --dataset grid --seeds 0-9 --config course --config vanilla --out runs/toy
 
-For each config and seed: train `presets.TOY_STEPS` steps on one CPU thread, draw 2,500 samples,
+For each config and seed: train `presets.TOY_STEPS` steps on one CPU thread (learning rates
+annealed to 0 over the last 30%, `presets.train_with_anneal`), draw 2,500 samples,
 save them as DIR/<dataset>_<config>_seed<k>.npz (x: (2500, 2), seconds: training wall time), and
 score them with `metrics.mode_stats` (PacGAN / VEEGAN definitions: a sample is high quality
 within 3 std of a mode). Prints one table row per config.
@@ -39,7 +40,7 @@ def parse_seeds(text: str) -> list[int]:
 def run_one(dataset: str, config: str, seed: int, steps: int) -> dict:
     trainer = presets.toy_trainer(dataset, config, seed=seed)
     start = time.perf_counter()
-    trainer.train(steps)
+    presets.train_with_anneal(trainer, steps)
     seconds = time.perf_counter() - start
     x = trainer.generate(n=N_SAMPLES)
     toy = toys.get(dataset)

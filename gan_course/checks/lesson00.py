@@ -169,15 +169,19 @@ def check_scale_pixels(fn: Callable[[torch.Tensor], torch.Tensor], *,
 
     raw = _raw_digits()
     got, err = run_learner(fn, raw.clone())
-    problem = err or _scale_problem(got, ref.scale_pixels(raw), raw)
+    try:
+        problem = err or _scale_problem(got, ref.scale_pixels(raw), raw)
+    except Exception as exc:  # an odd result must not crash the learner's notebook
+        problem = f"could not read your result ({type(got).__name__}: {exc}); return a tensor"
     return finish(problem, "pixels in [-1, 1] with a channel axis: the range a tanh generator "
                   "produces.", quiet=quiet)
 
 
 def _scale_problem(got, expected: torch.Tensor, raw: torch.Tensor) -> str | None:
-    if got is None or (isinstance(got, torch.Tensor) and got.dtype == torch.float32
-                       and compare(got, expected) is None):
-        return compare(got, expected)  # None when right; the "forgot return" message otherwise
+    if got is None:
+        return "your function returned None: did you forget `return`, or leave `...` in it?"
+    if isinstance(got, torch.Tensor) and got.dtype == torch.float32 and compare(got, expected) is None:
+        return None
     if not isinstance(got, torch.Tensor):
         return f"expected a torch tensor, got {type(got).__name__}"
     if got.dim() == 3 and got.shape == raw.shape:

@@ -50,6 +50,14 @@ def _run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | 
     return got, err
 
 
+def _diagnose(problem_fn: Callable[..., str | None], got: Any, *args: Any) -> str | None:
+    """Run a diagnosis; an odd result (a string, nested lists...) must not crash the check."""
+    try:
+        return problem_fn(got, *args)
+    except Exception as err:  # never raise into the learner's notebook
+        return f"could not read your result ({type(got).__name__}: {err}); return a tensor"
+
+
 def _fixed_u() -> Tensor:
     return torch.tensor([0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99])
 
@@ -63,7 +71,7 @@ def check_laplace_icdf(fn: Callable[..., Tensor], *, quiet: bool = False) -> Fee
     for loc, scale in ((0.0, 1.0), (1.5, 0.5)):
         u = _fixed_u()
         got, err = _run(fn, u.clone(), loc=loc, scale=scale)
-        problem = err or _laplace_problem(got, u, loc, scale)
+        problem = err or _diagnose(_laplace_problem, got, u, loc, scale)
         if problem:
             problem = f"with loc={loc}, scale={scale}: {problem}"
             break
@@ -83,8 +91,19 @@ def _laplace_problem(got: Any, u: Tensor, loc: float, scale: float) -> str | Non
         return "the values are right up to a shift: add loc"
     if scale != 1 and _close(got, loc + (expected - loc) / scale):
         return "the values are right up to a factor: multiply the distance from loc by scale"
-    g = torch.as_tensor(got, dtype=torch.float64)
-    if g.shape == expected.shape and not bool((g.diff() > 0).all()):
+    try:
+        g = torch.as_tensor(got, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return problem
+    if g.shape != expected.shape:
+        return problem
+    low = u < 0.5
+    for part, other, name in ((low, ~low, "u < 1/2"), (~low, low, "u >= 1/2")):
+        if _close(g[part], expected[part]) and not _close(g[other], expected[other]):
+            wrong = "u >= 1/2" if name == "u < 1/2" else "u < 1/2"
+            return (f"right for {name} but wrong for {wrong}: each half of u needs its own branch "
+                    "of F (torch.where(u < 0.5, ..., ...)), or the one-line form with sign and abs")
+    if not bool((g.diff() > 0).all()):
         return problem + "; also, a quantile function must increase with u and yours does not"
     return problem
 
@@ -99,7 +118,7 @@ def check_fit_gaussian(fn: Callable[[Tensor], Any], *, quiet: bool = False) -> F
     problem = None
     for x in (pixels, many):
         got, err = _run(fn, x.clone())
-        problem = err or _gaussian_fit_problem(got, x)
+        problem = err or _diagnose(_gaussian_fit_problem, got, x)
         if problem:
             break
     return finish(problem, "mean and std are the maximum-likelihood fit.", quiet=quiet)
@@ -136,7 +155,7 @@ def check_mixture_weights(fn: Callable[[Tensor, int], Tensor], *,
     problem = None
     for component, k in ((small, 5), (large, 3)):
         got, err = _run(fn, component.clone(), k)
-        problem = err or _weights_problem(got, component, k)
+        problem = err or _diagnose(_weights_problem, got, component, k)
         if problem:
             break
     return finish(problem, "counting gives the maximum-likelihood mixture weights.", quiet=quiet)
@@ -166,7 +185,7 @@ def check_gaussian_log_likelihood(fn: Callable[..., Tensor], *, quiet: bool = Fa
     problem = None
     for mean, std in ((0.5, 2.0), (torch.tensor(-0.3), torch.tensor(0.7))):
         got, err = _run(fn, x.clone(), mean, std)
-        problem = err or _loglik_problem(got, x, mean, std)
+        problem = err or _diagnose(_loglik_problem, got, x, mean, std)
         if problem:
             problem = f"with mean={float(mean)}, std={float(std)}: {problem}"
             break
@@ -211,7 +230,7 @@ def check_box_muller(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = Fa
     u1 = 1.0 - torch.rand(n, generator=g)  # (0, 1]: log(u1) is finite
     u2 = torch.rand(n, generator=g)
     got, err = _run(fn, u1.clone(), u2.clone())
-    problem = err or _box_muller_problem(got, n)
+    problem = err or _diagnose(_box_muller_problem, got, n)
     if problem is None:
         again, _ = _run(fn, u1.clone(), u2.clone())
         if not (isinstance(again, Tensor) and torch.equal(again, got)):

@@ -1,0 +1,44 @@
+"""The named recipes build, and the course's default 2-D GAN really learns the ring."""
+
+import pytest
+import torch
+
+from gan_course import metrics, presets, toys
+
+
+def test_course_recipe_captures_the_ring_within_2000_steps():
+    trainer = presets.toy_trainer("ring", "course", seed=0)
+    trainer.train(2000)
+    ring = toys.ring()
+    stats = metrics.mode_stats(trainer.generate(n=2500), ring.modes, ring.std)
+    assert stats["modes_captured"] == 8
+    assert stats["high_quality"] >= 0.90
+
+
+@pytest.mark.parametrize("recipe", sorted(presets.TOY_RECIPES))
+def test_every_toy_recipe_builds_and_steps(recipe):
+    trainer = presets.toy_trainer("grid", recipe, seed=1)
+    out = trainer.step()
+    assert out["step"] == 1 and trainer.config.seed == 1
+
+
+@pytest.mark.parametrize("model", sorted(presets.MNIST_RECIPES))
+def test_every_mnist_recipe_builds_and_steps(model):
+    trainer = presets.mnist_trainer(model, set_threads=False, batch_size=8)
+    trainer.step()
+    assert trainer.generate(n=2).shape == (2, 1, 28, 28)
+
+
+def test_anneal_restores_the_learning_rates():
+    trainer = presets.toy_trainer("ring", "course", seed=0, batch_size=16)
+    presets.train_with_anneal(trainer, 10, anneal=0.5)
+    assert [h["lr_D"] for h in trainer.history][-1] < trainer.config.lr_D
+    assert trainer.config.lr_D == presets.TOY_RECIPES["course"].config["lr_D"]
+
+
+def test_unknown_names():
+    with pytest.raises(ValueError, match="course"):
+        presets.toy_trainer("ring", "best")
+    with pytest.raises(ValueError, match="dcgan"):
+        presets.mnist_trainer("vae")
+    torch.set_num_threads(1)
