@@ -54,7 +54,6 @@ LOSS_OPTIONS = [("saturating (minimax)", "saturating"), ("non-saturating", "non-
                 ("least squares", "least-squares"), ("hinge", "hinge"),
                 ("Wasserstein + clipping", "wgan-clip"), ("WGAN-GP", "wgan-gp")]
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
-EMA_OPTIONS = [("off", 0.0), ("0.9", 0.9), ("0.99", 0.99), ("0.999", 0.999)]
 STOP_TIMEOUT = 5.0  # seconds Pause waits for the current step to finish
 
 _DASHBOARDS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
@@ -105,7 +104,8 @@ class Dashboard:
 
     Args:
         trainer: the trainer to drive; its config sets the controls' starting values.
-        view: "2d", "1d", "images" or "auto" (from the shape of G's output).
+        view: "2d", "1d", "images" or "auto" (from the shape of G's output), or a view object
+            (``capture(trainer) -> frame`` and ``draw(frame) -> PIL image``, see `views`).
         toy: the toy distribution of the real data (for bounds, density, modes); by default the
             trainer's sampler when it is a toy.
         name: optional; a new dashboard with the same name replaces (stops) the old one.
@@ -124,7 +124,7 @@ class Dashboard:
     """
 
     def __init__(
-        self, trainer: Trainer, *, view: str = "auto", toy: ToyDistribution | None = None,
+        self, trainer: Trainer, *, view: Any = "auto", toy: ToyDistribution | None = None,
         name: str | None = None, refresh: float = 0.5, threads: int | None = None,
         headless: bool | None = None, **view_options: Any,
     ) -> None:
@@ -165,7 +165,8 @@ class Dashboard:
         self.frames, self.frame_seconds = 0, 0.0  # pictures drawn and the time they took
         with self._model_lock:
             self._set_threads()
-            self.view = views.make_view(view, trainer, toy, **view_options)
+            self.view = (views.make_view(view, trainer, toy, **view_options)
+                         if isinstance(view, str) else view)
         self._build_widgets()
         _DASHBOARDS.add(self)
 
@@ -188,8 +189,6 @@ class Dashboard:
         wide = {"description_width": "105px"}
         log_lr = dict(base=10, min=-5, max=-1, step=0.05, readout_format=".2e", style=wide)
         sizes = sorted(set(BATCH_SIZES) | {cfg.batch_size})
-        emas = EMA_OPTIONS + ([(str(cfg.ema), cfg.ema)] if cfg.ema not in dict(EMA_OPTIONS).values()
-                              else [])
         self.controls: dict[str, widgets.ValueWidget] = {
             "lr_D": widgets.FloatLogSlider(value=max(cfg.lr_D, 1e-5), description="lr_D", **log_lr),
             "lr_G": widgets.FloatLogSlider(value=max(cfg.lr_G, 1e-5), description="lr_G", **log_lr),
@@ -209,8 +208,6 @@ class Dashboard:
                                               description="label flip", style=wide),
             "noisy_labels": widgets.Checkbox(value=cfg.noisy_labels, description="noisy labels",
                                              indent=False),
-            "ema": widgets.Dropdown(options=emas, value=cfg.ema, description="EMA of G",
-                                    style=wide),
         }
         for key, w in self.controls.items():
             w.add_class(f"gc-{key}")  # stable CSS hooks for the browser test
@@ -255,7 +252,7 @@ class Dashboard:
             self.errors,
             self.image,
             row([c["lr_D"], c["lr_G"], c["n_critic"]]),
-            row([c["loss"], c["batch_size"], c["ema"]]),
+            row([c["loss"], c["batch_size"]]),
             row([c["instance_noise"], c["label_smoothing"], c["label_flip"], c["noisy_labels"]]),
         ])
 
@@ -458,7 +455,8 @@ class Dashboard:
         # Each thread keeps its own OpenMP setting, so the training thread pins its own.
         torch.set_num_threads(self.threads)
 
-    def _apply_pending(self) -> None:
+    def _apply_pending(self) -> bool:
+        """Hand the controls' changes to the trainer; True if there were any."""
         with self._pending_lock:
             changes, self._pending = self._pending, {}
             resets, self._reset_request = self._reset_request, []
@@ -473,10 +471,11 @@ class Dashboard:
             self.diverged = None
             if self._budget is not None:
                 self._target = self._budget
+        return bool(changes or resets)
 
     def _train_one(self, *, d: bool = True, g: bool = True) -> dict[str, float] | None:
         """Apply pending changes and take one step; None if the trainer diverged."""
-        self._apply_pending()
+        changed = self._apply_pending()
         try:
             numbers = self.trainer.step(d=d, g=g)
         except TrainingDiverged as err:
@@ -485,6 +484,8 @@ class Dashboard:
             return None
         self._last_numbers = numbers
         self._flags = self.monitor.update(numbers, loss=self.trainer.config.loss)
+        if changed:
+            self._set_status()  # show the values in use now, not at the next picture
         return numbers
 
     def _loop(self, stop: threading.Event) -> None:

@@ -4,7 +4,9 @@ Each view has two halves, so that only the training thread touches G and D:
 
 - ``capture(trainer) -> dict``: runs where the trainer runs; copies numbers and computes samples,
   D's output over the data space and G's gradient arrows into NumPy arrays (a *frame*). It leaves
-  the training run untouched: eval mode or restored buffers, and a forked RNG.
+  the training run untouched: eval mode or restored buffers, and a forked RNG. Samples come from
+  G's current weights, never from their moving average (EMA): the average lags the game by
+  about 1 / (1 - ema) steps, and the dashboard is there to watch the game.
 - ``draw(frame) -> bytes``: a PNG of the frame. Figures are built once (``matplotlib.figure.Figure``
   on the Agg canvas, never pyplot, so any thread may draw) and updated in place by blitting: a full
   redraw (about 100 ms) happens only when an axis range must change, other frames cost ~10-20 ms.
@@ -159,18 +161,44 @@ class _Label:
         self.ax, self.y, self.size, self.text = ax, y, size, ""
 
 
+class _Raster:
+    """An RGB picture pasted straight into an axes' pixels (a heat-map), under the animated
+    artists: 1-2 ms where matplotlib's imshow resampling takes 10-25 ms."""
+
+    def __init__(self, ax) -> None:
+        self.ax, self.rgb = ax, None
+
+    def paste(self, canvas: FigureCanvasAgg) -> None:
+        if self.rgb is None:
+            return
+        buf = np.asarray(canvas.buffer_rgba())  # (H, W, 4), a view: writes go into the canvas
+        x0, y0, x1, y1 = self.ax.get_window_extent().extents  # pixels from the bottom left
+        h = buf.shape[0]
+        c0, c1, r0, r1 = math.ceil(x0), math.floor(x1), math.ceil(h - y1), math.floor(h - y0)
+        img = Image.fromarray(self.rgb[::-1]).resize((c1 - c0, r1 - r0), Image.BILINEAR)
+        buf[r0:r1, c0:c1, :3] = np.asarray(img)
+        for spine in self.ax.spines.values():  # the paste covered their inner half
+            self.ax.draw_artist(spine)
+
+
 class _Blit:
     """An Agg figure whose static parts are drawn once; ``animated`` artists are blitted on top.
 
-    `frame()` returns the picture as a PIL image; `_Label` texts are drawn on it with PIL.
+    `frame()` returns the picture as a PIL image: background, rasters (heat-maps), animated
+    artists, then `_Label` texts drawn with PIL.
     """
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
         self.animated: list = []
+        self.rasters: list[_Raster] = []
         self.labels: list[_Label] = []
         self._background = None
+
+    def raster(self, ax) -> _Raster:
+        self.rasters.append(_Raster(ax))
+        return self.rasters[-1]
 
     def animate(self, artist):
         artist.set_animated(True)
@@ -191,6 +219,8 @@ class _Blit:
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
             self.canvas.restore_region(self._background)
+        for raster in self.rasters:
+            raster.paste(self.canvas)
         for artist in self.animated:
             if artist.get_visible():
                 artist.axes.draw_artist(artist)
@@ -308,12 +338,12 @@ class View2D:
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
-                 resolution: int = 100) -> None:
+                 resolution: int = 64) -> None:
         self.toy = toy
         self.z = view_z(trainer, n_fake)
         self.n_arrows = n_arrows
         gen = torch.Generator().manual_seed(54321)
-        self.x_real = trainer.real.sample(600, generator=gen).reshape(-1, 2).numpy()
+        self.x_real = trainer.real.sample(500, generator=gen).reshape(-1, 2).numpy()
         if toy is not None:
             (x0, x1), (y0, y1) = toy.bounds
         else:  # the real data's box, padded
@@ -333,7 +363,7 @@ class View2D:
         """Samples, D over the plane and G's gradient at the fakes, as NumPy arrays."""
         frame = _base_frame(trainer, self.series)
         loss = frame["loss"]
-        x_fake = trainer.generate(self.z).reshape(-1, 2)  # (n_fake, 2), EMA weights if on
+        x_fake = trainer.generate(self.z, ema=False).reshape(-1, 2)  # (n_fake, 2)
         with _untouched(trainer) as D:
             with torch.no_grad():
                 heat = _readout(_scores_on(D, self.grid, trainer.device), loss)
@@ -358,8 +388,7 @@ class View2D:
                               top=0.92, wspace=0.3, hspace=0.62)
         ax = self.ax = fig.add_axes((0.055, 0.2, 0.43, 0.72))
         x0, x1, y0, y1 = self.bounds
-        self.heat = blit.animate(ax.imshow(np.ones((2, 2, 3)), extent=self.bounds, origin="lower",
-                                           interpolation="nearest", aspect="auto"))
+        self.heat = blit.raster(ax)  # rows from y0 (bottom) to y1, as origin="lower"
         self.cbar = fig.colorbar(ScalarMappable(Normalize(0, 1), HEAT_CMAP), ax=ax,
                                  fraction=0.045, pad=0.02)
         self.fake = blit.animate(ax.scatter(frame["fake"][:, 0], frame["fake"][:, 1], s=7, c=FAKE,
@@ -396,6 +425,7 @@ class View2D:
     def _set_loss(self, loss: str) -> None:
         """Colours and labels of D's output depend on the loss: a probability or a raw score."""
         self._loss = loss
+        self._arrow_ref = 0.0  # gradients of another loss have another scale
         label, fixed = _prob_label(loss)
         self.curves[1].set_fixed(fixed, label)
         if loss in losses.PROBABILITY_LOSSES:
@@ -419,12 +449,17 @@ class View2D:
         if frame["loss"] not in losses.PROBABILITY_LOSSES and frame["loss"] != "least-squares":
             lo, hi = np.percentile(heat, [1, 99])
             heat = (heat - lo) / max(hi - lo, 1e-12)
-        self.heat.set_data(HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3])
+        self.heat.rgb = HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3]
         self.fake.set_offsets(frame["fake"])
+        # Arrow lengths: the largest recent gradient spans 8% of the box. The reference follows a
+        # growing gradient at once and a shrinking one slowly (half-life ~20 frames), so a
+        # vanishing gradient shows as shrinking arrows instead of being rescaled away.
         a = frame["arrows"]
-        top = np.percentile(np.linalg.norm(a, axis=1), 95) if len(a) else 0
+        top = float(np.percentile(np.linalg.norm(a, axis=1), 95)) if len(a) else 0.0
+        self._arrow_ref = max(top, 0.97 * self._arrow_ref)
         x0, x1, _, _ = self.bounds
-        a = a * (0.08 * (x1 - x0) / top) if top > 0 else a * 0  # the longest: 8% of the box
+        ref = self._arrow_ref
+        a = a * (0.08 * (x1 - x0) / ref) if ref > 0 and np.isfinite(ref) else a * 0
         self.quiver.set_offsets(frame["fake"][: len(a)])
         self.quiver.set_UVC(a[:, 0], a[:, 1])
         self.title.text = f"step {frame['step']}: samples over D's output"
@@ -485,7 +520,7 @@ class View1D:
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
-        fake = trainer.generate(self.z).reshape(-1).numpy()
+        fake = trainer.generate(self.z, ema=False).reshape(-1).numpy()
         with _untouched(trainer) as D, torch.no_grad():
             x = torch.tensor(self.x, dtype=torch.float32)[:, None]
             d = _readout(_scores_on(D, x, trainer.device), frame["loss"])
@@ -604,8 +639,8 @@ class ViewImages:
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
-        samples = trainer.generate()  # (n_fixed, C, H, W): the trainer's fixed z
-        x_fake = trainer.generate(self.z_hist)
+        samples = trainer.generate(trainer.fixed_z, ema=False)  # (n_fixed, C, H, W)
+        x_fake = trainer.generate(self.z_hist, ema=False)
         # As in training: D in train mode on a real batch and a fake batch, separately.
         with _untouched(trainer, train_mode=True) as D, torch.no_grad():
             d_real = _readout(D(self.x_real.to(trainer.device)).reshape(-1), frame["loss"])
@@ -614,7 +649,7 @@ class ViewImages:
         now = time.monotonic()
         if self.metrics_every and now - self._metrics_at >= self.metrics_every:
             self._metrics_at = now
-            fakes = trainer.generate(self.z_metrics)
+            fakes = trainer.generate(self.z_metrics, ema=False)
             if torch.isfinite(fakes).all():
                 self.scores = dict(metrics.mnist_scores(fakes), step=frame["step"],
                                    n=len(fakes))

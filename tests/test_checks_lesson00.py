@@ -114,3 +114,12 @@ def test_odd_results_are_reported_not_raised():
     for odd in ("text", [[1, 2], [3]], (1, "a"), torch.zeros(3, 1, 28, 27)):
         fb = checks.check_scale_pixels(lambda raw, _odd=odd: _odd, quiet=True)
         assert not fb.ok and fb.message.startswith("Not yet")
+
+
+def test_a_missing_optional_package_is_information_not_failure(monkeypatch):
+    real_find_spec = checks.importlib.util.find_spec
+    monkeypatch.setattr(checks.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torchvision" else real_find_spec(name, *a))
+    rows = {r.item: r for r in checks.environment_report()}
+    assert rows["torchvision"].status == checks.INFO and "full 60,000" in rows["torchvision"].detail
+    assert checks.check_environment(quiet=True).ok

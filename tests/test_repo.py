@@ -19,9 +19,10 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     wanted = dict(_name_and_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["test"])
     env_lines = (ROOT / "environment.yml").read_text().splitlines()
     listed = {}
-    for line in env_lines:
+    deps = env_lines[env_lines.index("dependencies:"):]
+    for line in deps:
         m = re.match(r"\s*-\s+([A-Za-z0-9_.\-]+)\s*([<>=!~][^#\s]*)?\s*$", line)
-        if m and m.group(1) not in ("pip", "python"):
+        if m and m.group(1) not in ("pip", "python", ".") and not line.strip().startswith("- -e"):
             listed[m.group(1).lower()] = (m.group(2) or "")
     assert listed == wanted, f"environment.yml {listed} != pyproject {wanted}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,16 +50,19 @@ def _major_minor(version: str) -> tuple[int, int]:
 
 def _package_row(module: str, dist: str, minimum: tuple[int, int], why: str,
                  *, required: bool = True) -> EnvRow:
+    fix = f"pip install '{dist}>={minimum[0]}.{minimum[1]}'"
     try:
-        importlib.import_module(module)
+        if required:
+            importlib.import_module(module)
+        elif importlib.util.find_spec(module) is None:  # optional: don't pay for the import
+            raise ImportError(f"no module named {module!r}")
     except Exception as err:  # ImportError, or a broken install raising something else
         status = MISSING if required else INFO
-        return EnvRow(module, status, f"cannot import ({type(err).__name__}); {why}",
-                      f"pip install '{dist}>={minimum[0]}.{minimum[1]}'")
+        return EnvRow(module, status, f"cannot import ({type(err).__name__}); {why}", fix)
     version = _version(dist) or "unknown version"
     if version != "unknown version" and _major_minor(version) < minimum:
-        return EnvRow(module, MISSING, f"{version} is too old; {why}",
-                      f"pip install -U '{dist}>={minimum[0]}.{minimum[1]}'")
+        return EnvRow(module, MISSING if required else INFO, f"{version} is too old; {why}",
+                      fix.replace("pip install", "pip install -U"))
     return EnvRow(module, OK, f"{version}; {why}")
 
 

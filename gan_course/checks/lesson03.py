@@ -221,7 +221,8 @@ def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
     for a, b, t, label in cases:
         got, err = run_learner(fn, a.clone(), b.clone(), t)
         if err is not None:
-            return finish(f"{err} (case: {label})", "", quiet=quiet)
+            where = "" if "not written yet" in err else f" (case: {label})"
+            return finish(err + where, "", quiet=quiet)
         expected = ref.slerp(a, b, t)
         diff = compare(got, expected, name="slerp's result", atol=1e-4)
         if diff is None:

@@ -1,0 +1,442 @@
+"""Checks for lesson 04, the minimax game (notebooks/04_minimax_game.ipynb).
+
+In a notebook::
+
+    from gan_course.checks import lesson04 as checks
+    checks.check_d_loss(d_loss)
+
+Each ``check_*`` runs the learner's function and the reference (`gan_course.solutions.lesson04`)
+on seeded inputs, prints one ✅/❌ line naming what differs, and returns a `Feedback` (truthy when
+right). A check never raises on a wrong answer.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.solutions import lesson04 as ref
+
+__all__ = ["check_d_loss", "check_g_loss", "check_logit_grads", "check_train_step"]
+
+
+def _as_float64(got: Any) -> Tensor | None:
+    try:
+        return torch.as_tensor(got, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _close(got: Any, target: Tensor, *, atol: float = 1e-4, rtol: float = 1e-4) -> bool:
+    g = _as_float64(got)
+    t = target.detach().to(torch.float64)
+    return g is not None and g.shape == t.shape and bool(torch.allclose(g, t, atol=atol, rtol=rtol))
+
+
+def _run(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
+    """run_learner on cloned tensor arguments, plus a hint for a function that returns None."""
+    args = tuple(a.clone() if isinstance(a, Tensor) else a for a in args)
+    got, err = run_learner(fn, *args)
+    if got is None and err is None:
+        err = "your function returned None: did you forget `return`, or leave `...` in it?"
+    if err and "between 0 and 1" in err:
+        err += (". F.binary_cross_entropy expects probabilities, but D returns logits: use "
+                "F.logsigmoid (or F.binary_cross_entropy_with_logits)")
+    return got, err
+
+
+def _scalar_problem(got: Any, n: int) -> str | None:
+    """A per-sample loss or a non-number where one number for the batch was expected."""
+    if isinstance(got, Tensor) and got.numel() == n and n > 1:
+        return (f"expected a scalar (one number for the batch), got shape {tuple(got.shape)}: "
+                "one loss per sample; take the .mean() over the batch")
+    g = _as_float64(got)
+    if g is None:
+        return f"expected a tensor or a number, got {type(got).__name__}"
+    if g.numel() != 1:
+        return f"expected a scalar, got shape {tuple(g.shape)}"
+    return None
+
+
+def _nonfinite_problem(got: Any, big: bool) -> str | None:
+    g = _as_float64(got)
+    if bool(torch.isfinite(g).all()):
+        return None
+    if big:
+        return (f"your loss is {g.item()} at these large logits: sigmoid(-200) underflows to 0 "
+                "and sigmoid(25) rounds to 1.0 in float32, so log(sigmoid(l)) or "
+                "log(1 - sigmoid(l)) becomes log(0) = -inf; use F.logsigmoid(l) for log D and "
+                "F.logsigmoid(-l) for log(1 - D)")
+    return ("your loss is NaN or inf on ordinary logits: did you take the log of the logits as "
+            "if they were probabilities? D returns logits (any real number); log D(x) is "
+            "F.logsigmoid(logits)")
+
+
+def _via_probabilities(logits_terms: list[tuple[Tensor, bool]]) -> list[Tensor]:
+    """The same loss computed through probabilities with the usual clamps and epsilons.
+
+    ``logits_terms``: (logits, is_real) pairs; real terms score log D, fake ones log(1 - D).
+    """
+    out = []
+    for eps in (0.0, 1e-7, 1e-8, 1e-12):
+        total = torch.zeros((), dtype=torch.float64)
+        for logits, is_real in logits_terms:
+            p = torch.sigmoid(logits).double()
+            q = p if is_real else 1 - p
+            total = total - (torch.log(q + eps).clamp(min=-100)).mean()
+        out.append(total)
+    return out
+
+
+# --------------------------------------------------------------------------- 1. D's loss
+
+
+def _d_cases() -> list[tuple[str, Tensor, Tensor]]:
+    gen = torch.Generator().manual_seed(4)
+    d_real = 2 * torch.randn(64, generator=gen) + 1  # (64,) logits, mostly "real"
+    d_fake = 2 * torch.randn(64, generator=gen) - 1  # (64,) logits, mostly "fake"
+    big_real = torch.tensor([-200.0, -60.0, 25.0, 60.0])  # a very confident D, sometimes wrong
+    big_fake = torch.tensor([200.0, 25.0, -30.0, -90.0])
+    return [
+        ("64 seeded logits for d_real and d_fake", d_real, d_fake),
+        (f"d_real = {[int(v) for v in big_real]}, d_fake = {[int(v) for v in big_fake]}",
+         big_real, big_fake),
+    ]
+
+
+def check_d_loss(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(d_real, d_fake)``: D's loss -E[log D(x)] - E[log(1 - D(G(z)))] from logits (B,).
+
+    Compared with the reference on seeded logits and on logits of +-200, where going through
+    probabilities (``log(sigmoid(l))``) breaks down.
+    """
+    for label, d_real, d_fake in _d_cases():
+        got, err = _run(fn, d_real, d_fake)
+        problem = err or _d_problem(got, d_real, d_fake)
+        if problem:
+            return finish(f"on {label}: {problem}", "", quiet=quiet)
+    return finish(None, "d_loss: -E[log D(x)] - E[log(1 - D(G(z)))] from logits, finite even at "
+                  "logits of +-200.", quiet=quiet)
+
+
+def _d_problem(got: Any, d_real: Tensor, d_fake: Tensor) -> str | None:
+    expected = ref.d_loss(d_real, d_fake)
+    if compare(got, expected, name="the loss") is None:
+        return None
+    big = bool(torch.cat([d_real, d_fake]).abs().max() > 50)
+    problem = _scalar_problem(got, d_real.numel()) or _nonfinite_problem(got, big)
+    if problem:
+        return problem
+    g = float(_as_float64(got))
+    n = d_real.numel()
+    real_term, fake_term = -F.logsigmoid(d_real).mean(), -F.logsigmoid(-d_fake).mean()
+    say = f"expected {expected.item():.4f}, got {g:.4f}"
+    if _close(got, -expected):
+        return (f"{say}: the sign is flipped. That is V(D, G), which D *maximises*; an optimiser "
+                "minimises, so D's loss is -V = -(E[log D(x)] + E[log(1 - D(G(z)))])")
+    if _close(got, expected * n) or _close(got, -expected * n):
+        return f"{say}: you summed over the batch; take the mean of each term"
+    if _close(got, expected / 2):
+        return (f"{say}, half the reference: you averaged the two terms (or took one mean over "
+                "real and fake together). Goodfellow's V adds them: E_x[...] + E_z[...]")
+    if _close(got, ref.d_loss(d_fake, d_real)):
+        return ("real and fake are swapped: real logits score log D = F.logsigmoid(d_real), "
+                "fake logits log(1 - D) = F.logsigmoid(-d_fake)")
+    if _close(got, -(F.logsigmoid(d_real).mean() + F.logsigmoid(d_fake).mean())):
+        return ("the fake term is log D(G(z)); it must be log(1 - D(G(z))): "
+                "F.logsigmoid(-d_fake), because 1 - sigmoid(l) = sigmoid(-l)")
+    if _close(got, real_term) or _close(got, fake_term):
+        which = "real" if _close(got, real_term) else "fake"
+        return f"{say}: only the {which} term counts; add both terms"
+    if _close(got, ref.d_loss(torch.sigmoid(d_real), torch.sigmoid(d_fake))):
+        return ("you applied the sigmoid twice: F.logsigmoid already contains it, so give it the "
+                "raw logits")
+    if big:
+        probs = _via_probabilities([(d_real, True), (d_fake, False)])
+        if any(_close(got, v, atol=1e-3) for v in probs) or g < expected.item() - 1:
+            return (f"{say}: the loss is too small where D is confidently wrong. You went through "
+                    "probabilities: sigmoid(25) is exactly 1.0 in float32, so log(1 - D) can only "
+                    "be clamped or epsiloned. Work with logits: F.logsigmoid(l), F.logsigmoid(-l)")
+    return f"{say} ({compare(got, expected, name='the loss')})"
+
+
+# --------------------------------------------------------------------------- 2. G's loss
+
+
+def _g_cases() -> list[tuple[str, Tensor]]:
+    gen = torch.Generator().manual_seed(5)
+    d_fake = 2 * torch.randn(64, generator=gen) - 1  # (64,) logits of D on fakes
+    big = torch.tensor([-200.0, -60.0, -25.0, 25.0, 90.0])
+    return [("64 seeded logits", d_fake), (f"d_fake = {[int(v) for v in big]}", big)]
+
+
+def check_g_loss(fn: Callable[[Tensor], Tensor], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(d_fake)``: G's non-saturating loss -E[log D(G(z))] from D's logits (B,)."""
+    for label, d_fake in _g_cases():
+        got, err = _run(fn, d_fake)
+        problem = err or _g_problem(got, d_fake)
+        if problem:
+            return finish(f"on {label}: {problem}", "", quiet=quiet)
+    return finish(None, "g_loss: the non-saturating -E[log D(G(z))] from logits, finite even at "
+                  "logits of +-200.", quiet=quiet)
+
+
+def _g_problem(got: Any, d_fake: Tensor) -> str | None:
+    expected = ref.g_loss(d_fake)
+    if compare(got, expected, name="the loss") is None:
+        return None
+    big = bool(d_fake.abs().max() > 50)
+    problem = _scalar_problem(got, d_fake.numel()) or _nonfinite_problem(got, big)
+    if problem:
+        return problem
+    g = float(_as_float64(got))
+    n = d_fake.numel()
+    say = f"expected {expected.item():.4f}, got {g:.4f}"
+    saturating = F.logsigmoid(-d_fake).mean()
+    if _close(got, saturating):
+        return (f"{say}: that is the saturating loss E[log(1 - D(G(z)))] of the minimax game. "
+                "Its gradient vanishes when D rejects the fakes; write the non-saturating "
+                "-E[log D(G(z))] = -F.logsigmoid(d_fake).mean()")
+    if _close(got, -saturating):
+        return (f"{say}: that is D's loss on the fakes (target 0, 'fake'). G wants D to call its "
+                "samples real: -E[log D(G(z))] = -F.logsigmoid(d_fake).mean()")
+    if _close(got, -expected):
+        return (f"{say}: the sign is flipped; G *maximises* log D(G(z)), so its loss, which the "
+                "optimiser minimises, is -E[log D(G(z))]")
+    if _close(got, expected * n) or _close(got, -expected * n):
+        return f"{say}: you summed over the batch; take the mean"
+    if _close(got, ref.g_loss(torch.sigmoid(d_fake))):
+        return "you applied the sigmoid twice: F.logsigmoid already contains it"
+    if big:
+        probs = _via_probabilities([(d_fake, True)])
+        if any(_close(got, v, atol=1e-3) for v in probs) or g < expected.item() - 1:
+            return (f"{say}: the loss is too small where D confidently rejects a fake. You went "
+                    "through probabilities: sigmoid(-200) is 0 in float32 and log(0) must be "
+                    "clamped. Work with logits: -F.logsigmoid(d_fake).mean()")
+    return f"{say} ({compare(got, expected, name='the loss')})"
+
+
+# --------------------------------------------------------------------------- 3. gradients per logit
+
+
+def check_logit_grads(fn: Callable[[Tensor], tuple[Tensor, Tensor]], *,
+                      quiet: bool = False) -> Feedback:
+    """Check ``fn(p) -> (saturating, non_saturating)``: each G loss's derivative per sample with
+    respect to D's logit a, at D(G(z)) = p = sigmoid(a); compared with autograd."""
+    p = torch.tensor([0.001, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99], dtype=torch.float64)
+    a = torch.logit(p).requires_grad_(True)
+    (sat,) = torch.autograd.grad(F.logsigmoid(-a).sum(), a)  # d/da log(1 - sigmoid(a))
+    (ns,) = torch.autograd.grad(-F.logsigmoid(a).sum(), a)  # d/da -log sigmoid(a)
+    got, err = _run(fn, p)
+    if err:
+        return finish(err, "", quiet=quiet)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return finish(f"expected a pair (saturating, non_saturating), got {type(got).__name__}"
+                      + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""),
+                      "", quiet=quiet)
+    names = ("the saturating gradient", "the non-saturating gradient")
+    for name, value, expected, wrt_p in zip(names, got, (sat, ns), (-1 / (1 - p), -1 / p),
+                                            strict=True):
+        if compare(value, expected, name=name, atol=1e-6) is None:
+            continue
+        g = _as_float64(value)
+        if g is not None and g.shape == ():
+            return finish(f"{name}: expected one value per p (shape {tuple(p.shape)}), got a "
+                          "scalar: no mean here, the derivative of each sample's loss", "",
+                          quiet=quiet)
+        if _close(value, wrt_p, rtol=1e-6):
+            return finish(f"{name}: that is the derivative with respect to p = D(G(z)); G's "
+                          "gradient passes through the logit a, so multiply by dp/da = "
+                          "p (1 - p) (the sigmoid's derivative)", "", quiet=quiet)
+        if _close(value, -expected, rtol=1e-6):
+            return finish(f"{name}: the sign is flipped; both losses fall as the logit rises "
+                          "(G is rewarded when D calls its samples real), so both derivatives "
+                          "are negative", "", quiet=quiet)
+        other = ns if expected is sat else sat
+        if _close(value, other, rtol=1e-6):
+            return finish("the two are swapped: return (saturating, non_saturating)", "",
+                          quiet=quiet)
+        return finish(compare(value, expected, name=name, atol=1e-6), "", quiet=quiet)
+    return finish(None, "logit_grads: -p (saturating) and -(1 - p) (non-saturating), as autograd "
+                  "finds: at p = 0.001 they differ a thousandfold.", quiet=quiet)
+
+
+# --------------------------------------------------------------------------- 4. one training step
+
+_LR = 0.1
+
+
+class _Log:
+    """What happened during the learner's step, in order."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []  # "D" / "G" for opt_D.step() / opt_G.step()
+        self.grad_into: list[tuple[str, str]] = []  # (network that got a gradient, phase)
+        self.grads_at_step: dict[str, list[Tensor | None]] = {}
+        self.params_after_step: dict[str, list[Tensor]] = {}
+
+    @property
+    def phase(self) -> str:
+        """'D' until opt_D.step() has run, then 'G'."""
+        return "G" if "D" in self.steps else "D"
+
+
+class _SGD(torch.optim.SGD):
+    """Plain SGD that records when it steps and the gradients it sees."""
+
+    def __init__(self, module: nn.Module, who: str, log: _Log) -> None:
+        super().__init__(module.parameters(), lr=_LR)
+        self._module, self._who, self._log = module, who, log
+
+    def step(self, closure=None):  # noqa: D102 - same as SGD.step
+        self._log.grads_at_step.setdefault(self._who, [
+            None if p.grad is None else p.grad.detach().clone() for p in self._module.parameters()])
+        self._log.steps.append(self._who)
+        out = super().step(closure)
+        self._log.params_after_step.setdefault(self._who, [
+            p.detach().clone() for p in self._module.parameters()])
+        return out
+
+
+def _tiny_pair() -> tuple[nn.Module, nn.Module]:
+    torch.manual_seed(11)
+    G = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))  # z (B, 3) -> x (B, 2)
+    D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Flatten(0))  # -> (B,)
+    return G, D
+
+
+def _grads(loss: Tensor, module: nn.Module) -> list[Tensor]:
+    return list(torch.autograd.grad(loss, list(module.parameters())))
+
+
+def _reference(G: nn.Module, D: nn.Module, x_real: Tensor, z: Tensor) -> dict[str, list[Tensor]]:
+    """The right gradients, and the wrong ones of typical mistakes, on copies of G and D."""
+    G, D = copy.deepcopy(G), copy.deepcopy(D)
+    g_D = _grads(ref.d_loss(D(x_real), D(G(z).detach())), D)
+    D_old = copy.deepcopy(D)
+    with torch.no_grad():
+        for p, g in zip(D.parameters(), g_D, strict=True):
+            p -= _LR * g
+    return {
+        "D": g_D,
+        "G": _grads(ref.g_loss(D(G(z))), G),
+        "G_old_D": _grads(ref.g_loss(D_old(G(z))), G),
+        "G_saturating": _grads(F.logsigmoid(-D(G(z))).mean(), G),
+    }
+
+
+def _same(got: list[Tensor | None], expected: list[Tensor], *, tol: float = 1e-5) -> bool:
+    return all(g is not None and g.shape == e.shape and torch.allclose(g, e, atol=tol, rtol=1e-4)
+               for g, e in zip(got, expected, strict=True))
+
+
+def _plus(a: list[Tensor], b: list[Tensor]) -> list[Tensor]:
+    return [x + y for x, y in zip(a, b, strict=True)]
+
+
+def _neg(a: list[Tensor]) -> list[Tensor]:
+    return [-x for x in a]
+
+
+def check_train_step(fn: Callable[..., Any], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(G, D, opt_G, opt_D, x_real, z)``: one D update, then one G update.
+
+    Runs it on tiny instrumented networks and optimizers (plain SGD) whose gradients are left
+    over from an earlier step, as in a real loop, and checks in this order: each optimizer
+    steps once, D first; D's fakes are detached (no gradient into G from D's loss); D's gradient
+    is the reference's; D is frozen during G's step (no gradient into D's weights) and unchanged
+    by it; G's gradient is the non-saturating loss's through the *updated* D; D is unfrozen at
+    the end. The first property that fails is reported.
+    """
+    problem = _train_step_problem(fn)
+    return finish(problem, "train_step: D steps first on detached fakes, then G steps through "
+                  "the updated, frozen D (no gradient into D, D unchanged), and D is unfrozen "
+                  "again; every gradient matches the reference.", quiet=quiet)
+
+
+def _train_step_problem(fn: Callable[..., Any]) -> str | None:
+    G, D = _tiny_pair()
+    gen = torch.Generator().manual_seed(12)
+    x_real = torch.randn(16, 2, generator=gen) + torch.tensor([2.0, 0.0])  # (16, 2)
+    z = torch.randn(16, 3, generator=gen)  # (16, 3)
+    expected = _reference(G, D, x_real, z)
+    # Gradients left over from a previous iteration: a step must clear them first.
+    stale = {who: [torch.randn(p.shape, generator=gen) for p in m.parameters()]
+             for who, m in (("D", D), ("G", G))}
+    for who, m in (("D", D), ("G", G)):
+        for p, s in zip(m.parameters(), stale[who], strict=True):
+            p.grad = s.clone()
+    log = _Log()
+    for who, m in (("D", D), ("G", G)):
+        for p in m.parameters():
+            p.register_hook(lambda grad, who=who: log.grad_into.append((who, log.phase)))
+    opt_G, opt_D = _SGD(G, "G", log), _SGD(D, "D", log)
+    _, err = run_learner(fn, G, D, opt_G, opt_D, x_real.clone(), z.clone())
+    if err:
+        return err
+    n_d, n_g = log.steps.count("D"), log.steps.count("G")
+    if n_d != 1 or n_g != 1:
+        what = []
+        if n_d != 1:
+            what.append(f"opt_D.step() ran {n_d} times")
+        if n_g != 1:
+            what.append(f"opt_G.step() ran {n_g} times")
+        return (f"expected one D update and one G update, but {' and '.join(what)}: call each "
+                "optimizer's step() once, after its loss's backward()")
+    if log.steps != ["D", "G"]:
+        return ("G was updated before D: Algorithm 1 first updates D (k times), then G through "
+                "the updated D")
+    if ("G", "D") in log.grad_into:
+        return ("D's loss sent gradients into G's weights: detach the fakes for D's step "
+                "(x_fake = G(z).detach(), or compute them under torch.no_grad()); D's step must "
+                "not train G")
+    got_D = log.grads_at_step["D"]
+    if all(g is None for g in got_D) or ("D", "D") not in log.grad_into:
+        return ("opt_D.step() ran, but loss_D.backward() gave D no new gradient: compute loss_D "
+                "from D(x_real) and D(x_fake), then loss_D.backward(), then opt_D.step()")
+    if not _same(got_D, expected["D"]):
+        if _same(got_D, _plus(expected["D"], stale["D"])):
+            return ("D's gradient still holds the previous step's: call opt_D.zero_grad() before "
+                    "loss_D.backward() (backward adds to .grad, it does not replace it)")
+        if _same(got_D, _neg(expected["D"])):
+            return ("D's gradient has the wrong sign: D's loss is -V = -(E[log D(x)] + "
+                    "E[log(1 - D(G(z)))]) (minimising it ascends V)")
+        return ("D's gradient differs from the reference's: check D's loss (exercise 1), and "
+                "that D scores x_real and G(z) for the z passed in")
+    if ("D", "G") in log.grad_into:
+        return ("G's loss sent gradients into D's weights: freeze D for G's step with "
+                "D.requires_grad_(False) before computing loss_G, and D.requires_grad_(True) "
+                "after opt_G.step()")
+    if any(not torch.equal(p, q) for p, q in zip(D.parameters(), log.params_after_step["D"],
+                                                 strict=True)):
+        return "D's weights changed after its own update: only opt_G may step during G's turn"
+    got_G = log.grads_at_step["G"]
+    if ("G", "G") not in log.grad_into:
+        return ("G got no gradient from its loss: in G's step, D(G(z)) must be computed with "
+                "gradients (no .detach(), no torch.no_grad()); G learns only through D")
+    if not _same(got_G, expected["G"]):
+        if _same(got_G, _plus(expected["G"], stale["G"])):
+            return ("G's gradient still holds the previous step's: call opt_G.zero_grad() before "
+                    "loss_G.backward()")
+        if _same(got_G, expected["G_old_D"]):
+            return ("G's gradient went through D *before* its update: compute D(G(z)) for G's "
+                    "loss after opt_D.step()")
+        if _same(got_G, expected["G_saturating"]):
+            return ("G used the saturating loss E[log(1 - D(G(z)))]; use the non-saturating "
+                    "-E[log D(G(z))] (exercise 2)")
+        if _same(got_G, _neg(expected["G"])):
+            return "G's gradient has the wrong sign: G's loss is -E[log D(G(z))]"
+        return ("G's gradient differs from the reference's: check G's loss (exercise 2), and use "
+                "the z passed in for G's step too")
+    frozen = [n for n, p in D.named_parameters() if not p.requires_grad]
+    if frozen:
+        return (f"D is still frozen after the step ({len(frozen)} parameters have "
+                "requires_grad=False): call D.requires_grad_(True) at the end, or the next D "
+                "step learns nothing")
+    return None

@@ -1,0 +1,53 @@
+"""Reference answers for lesson 07, the tricks that make GANs train (notebooks/07_tricks.ipynb).
+
+Try the exercises first: `gan_course.checks.lesson07` compares your functions with these.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = ["noisy_targets", "instance_noise_std", "d_loss_one_sided"]
+
+
+def noisy_targets(n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """The slides seed's noisy labels for one D step: real ~ U(0.7, 1.2), fake ~ U(0, 0.3).
+
+    Args:
+        n: batch size.
+        generator: the only source of randomness, so a seeded generator repeats the targets.
+
+    Returns:
+        (real, fake): two float32 tensors of shape (n,), drawn independently.
+    """
+    real = 0.7 + 0.5 * torch.rand(n, generator=generator)  # U(0.7, 1.2)
+    fake = 0.3 * torch.rand(n, generator=generator)  # U(0.0, 0.3)
+    return real, fake
+
+
+def instance_noise_std(step: int, sigma0: float, decay_steps: int) -> float:
+    """Std of the instance noise added to D's inputs at ``step``.
+
+    It falls linearly from ``sigma0`` at step 0 to 0 at ``decay_steps`` and stays 0 after;
+    ``decay_steps = 0`` means no decay (the std stays ``sigma0``). Same rule as `GANConfig`'s
+    ``instance_noise`` and ``instance_noise_decay``.
+    """
+    if decay_steps == 0:
+        return float(sigma0)
+    return float(sigma0) * max(0.0, 1.0 - step / decay_steps)
+
+
+def d_loss_one_sided(d_real: Tensor, d_fake: Tensor, smoothing: float) -> Tensor:
+    r"""D's binary cross-entropy with one-sided label smoothing, on logits.
+
+    .. math:: L_D = \mathrm{BCE}(D(x), 1 - s) + \mathrm{BCE}(D(G(z)), 0)
+
+    Only the real targets move (to 1 - s); the fake targets stay 0. Each term is a mean over its
+    batch. ``d_real``, ``d_fake``: logits of shape (B,).
+    """
+    real_target = torch.full_like(d_real, 1.0 - smoothing)
+    loss_real = F.binary_cross_entropy_with_logits(d_real, real_target)
+    loss_fake = F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+    return loss_real + loss_fake
