@@ -349,15 +349,14 @@ class Dashboard:
             return False
         return True
 
-    def wait(self, timeout: float | None = None) -> Dashboard:
-        """Block until the current run ends (its step budget, Pause, an error); returns self.
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the current run ends (its step budget, Pause, an error).
 
         Headless runs are already finished. While a cell waits, widgets do not respond.
         """
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
-        return self
 
     def close(self) -> None:
         """Stop training and remove the widgets (a re-run cell does this to the old dashboard)."""
@@ -394,7 +393,7 @@ class Dashboard:
                 self._apply_pending()
                 self._publish()
 
-    def run(self, steps: int) -> Dashboard:
+    def run(self, steps: int) -> None:
         """Train ``steps`` steps blocking in the calling thread (headless path), then draw.
 
         Stops early, keeping the last good weights, if the trainer diverges (see `diverged`).
@@ -412,10 +411,9 @@ class Dashboard:
                     break
             self._speed = steps / max(time.perf_counter() - start, 1e-9)
             self._publish(fmt="png")
-        return self
 
-    def show(self, steps: int | None = None, *, autostart: bool = False) -> Dashboard:
-        """Display the dashboard; returns self.
+    def show(self, steps: int | None = None, *, autostart: bool = False) -> None:
+        """Display the dashboard.
 
         Interactive: shows the controls and the picture at once; the learner presses Start, and
         a run stops after ``steps`` steps (None: when paused). ``autostart`` presses Start.
@@ -428,7 +426,7 @@ class Dashboard:
             self.run(steps)
             display(IPythonImage(data=self.png, format="png"))
             print(self.status_text())
-            return self
+            return
         self._budget = None if steps is None else _check_steps(steps)
         self._target = None
         display(self.widget)
@@ -436,7 +434,6 @@ class Dashboard:
             self._publish()
         if autostart:
             self.start()
-        return self
 
     def draw(self) -> None:
         """Draw the picture now (waits for the training thread's current step)."""
