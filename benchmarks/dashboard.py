@@ -1,7 +1,7 @@
 """Does watching cost training speed? Steps per second headless vs. with the live dashboard.
 
     python -m benchmarks.dashboard                 # ring, MNIST MLP, MNIST DCGAN
-    python -m benchmarks.dashboard --seconds 20 --repeats 3 --only ring
+    python -m benchmarks.dashboard --seconds 20 --repeats 3 --only ring --threads 1
 
 For each GAN: a plain `trainer.step()` loop (headless) and the same trainer driven by
 `live.Dashboard` in its background thread, drawing its pictures through the real widget and
@@ -66,11 +66,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--only", action="append", choices=tuple(CASES))
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for every case (default: live.default_threads)")
     args = parser.parse_args(argv)
     rows = []
     for name in args.only or CASES:
         view, make = CASES[name]
-        threads = live.default_threads(make())
+        threads = args.threads or live.default_threads(make())
         plain, watched = [], []
         for _ in range(args.repeats):
             plain.append(headless_rate(make, threads, args.seconds))
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append((name, view, threads, h, w, w / h, fps, ms))
         print(f"done {name}", flush=True)
     print()
-    print("| GAN | view | threads | headless steps/s | live steps/s | ratio | frames/s | ms/frame |")
+    print("| GAN | view | threads | headless steps/s | live steps/s | ratio | frames/s "
+          "| ms/frame |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, view, threads, h, w, ratio, fps, ms in rows:
         print(f"| {name} | {view} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | {fps:.2f} | "

@@ -7,9 +7,9 @@ Each view has two halves, so that only the training thread touches G and D:
   the training run untouched: eval mode or restored buffers, and a forked RNG. Samples come from
   G's current weights, never from their moving average (EMA): the average lags the game by
   about 1 / (1 - ema) steps, and the dashboard is there to watch the game.
-- ``draw(frame) -> bytes``: a PNG of the frame. Figures are built once (``matplotlib.figure.Figure``
-  on the Agg canvas, never pyplot, so any thread may draw) and updated in place by blitting: a full
-  redraw (about 100 ms) happens only when an axis range must change, other frames cost ~10-20 ms.
+- ``draw(frame) -> PIL.Image``: the picture, SIZE inches at DPI (880 x 460 pixels). The figure
+  is built once and then updated in place (`gan_course.fastplot`): a full redraw happens only
+  when an axis range must change; other frames cost a few tens of milliseconds.
 
 Three views: `View2D` (the GAN Lab picture: samples, D's heat-map, gradient arrows), `View1D`
 (densities, D(x) and the optimal D*), `ViewImages` (a fixed-noise grid, D's output histograms and
@@ -18,28 +18,24 @@ the classifier metrics). `gan_course.live` shows them; lessons 2-5 explain what 
 
 from __future__ import annotations
 
-import functools
-import io
 import math
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
-import matplotlib
 import numpy as np
 import torch
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
-from gan_course import losses, metrics
+from gan_course import fastplot, losses, metrics
 
 __all__ = ["View2D", "View1D", "ViewImages", "image_grid", "make_view"]
 
-SIZE = (9.6, 4.8)  # inches; at DPI pixels this is the fixed size of the dashboard picture
+SIZE = (8.8, 4.6)  # inches; at DPI pixels this is the fixed size of the dashboard picture
 DPI = 100
 REAL, FAKE = "#1b9e3a", "#7b3294"  # green = real, purple = fake, as in GAN Lab
 D_COLOR, G_COLOR = "#1f77b4", "#ff7f0e"
@@ -50,7 +46,7 @@ D_COLOR, G_COLOR = "#1f77b4", "#ff7f0e"
 
 @contextmanager
 def _untouched(trainer, *, train_mode: bool = False):
-    """Run D (and G) for a picture without changing the training run.
+    """Run D for a picture without changing the training run.
 
     The global RNG is forked (dropout draws from it), D's buffers (BatchNorm statistics, spectral
     norm vectors) are restored afterwards, and D is in eval mode unless ``train_mode``.
@@ -111,206 +107,21 @@ class _Series:
         return dict(self.arrays)  # new arrays replace old ones, so the frame's copy stays valid
 
 
-# --------------------------------------------------------------------------- drawing helpers
-
-
-def _binned(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    """Means over equal bins of consecutive points (NaN-aware), for smooth and cheap curves."""
-    n = len(x)
-    if n <= max_points:
-        return x, y
-    b = math.ceil(n / max_points)
-    m = n // b * b
-    xs = x[:m].reshape(-1, b).mean(1)
-    ys = y[:m].reshape(-1, b)
-    ok = np.isfinite(ys)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(ok, ys, 0).sum(1) / ok.sum(1)
-    return xs, means
-
-
-def _nice_ceiling(v: float) -> float:
-    """The next of 100, 200, 500, 1000, 2000, ... at or above v: the x-range grows in few jumps."""
-    v = max(v, 100.0)
-    p = 10 ** math.floor(math.log10(v))
-    for m in (1, 2, 5, 10):
-        if m * p >= v:
-            return m * p
-    return 10 * p
-
-
-def _range_for(values: np.ndarray, current: tuple[float, float] | None) -> tuple[float, float] | None:
-    """New (low, high) limits if the data left ``current`` or fill less than a third of it."""
-    v = values[np.isfinite(values)]
-    if v.size == 0:
-        return current
-    lo, hi = float(v.min()), float(v.max())
-    if current is not None:
-        c_lo, c_hi = current
-        inside = c_lo <= lo and hi <= c_hi
-        if inside and (hi - lo) > (c_hi - c_lo) / 3:
-            return current
-    pad = max(0.1 * (hi - lo), 0.05 * max(abs(lo), abs(hi)), 1e-3)
-    return lo - pad, hi + pad
-
-
-class _Label:
-    """A line of text drawn with PIL over the frame: matplotlib lays out text slowly (~10 ms)."""
-
-    def __init__(self, ax, *, y: float = 1.02, size: int = 13) -> None:
-        self.ax, self.y, self.size, self.text = ax, y, size, ""
-
-
-class _Raster:
-    """An RGB picture pasted straight into an axes' pixels (a heat-map), under the animated
-    artists: 1-2 ms where matplotlib's imshow resampling takes 10-25 ms."""
-
-    def __init__(self, ax) -> None:
-        self.ax, self.rgb = ax, None
-
-    def paste(self, canvas: FigureCanvasAgg) -> None:
-        if self.rgb is None:
-            return
-        buf = np.asarray(canvas.buffer_rgba())  # (H, W, 4), a view: writes go into the canvas
-        x0, y0, x1, y1 = self.ax.get_window_extent().extents  # pixels from the bottom left
-        h = buf.shape[0]
-        c0, c1, r0, r1 = math.ceil(x0), math.floor(x1), math.ceil(h - y1), math.floor(h - y0)
-        img = Image.fromarray(self.rgb[::-1]).resize((c1 - c0, r1 - r0), Image.BILINEAR)
-        buf[r0:r1, c0:c1, :3] = np.asarray(img)
-        for spine in self.ax.spines.values():  # the paste covered their inner half
-            self.ax.draw_artist(spine)
-
-
-class _Blit:
-    """An Agg figure whose static parts are drawn once; ``animated`` artists are blitted on top.
-
-    `frame()` returns the picture as a PIL image: background, rasters (heat-maps), animated
-    artists, then `_Label` texts drawn with PIL.
-    """
-
-    def __init__(self, fig: Figure) -> None:
-        self.fig = fig
-        self.canvas = FigureCanvasAgg(fig)
-        self.animated: list = []
-        self.rasters: list[_Raster] = []
-        self.labels: list[_Label] = []
-        self._background = None
-
-    def raster(self, ax) -> _Raster:
-        self.rasters.append(_Raster(ax))
-        return self.rasters[-1]
-
-    def animate(self, artist):
-        artist.set_animated(True)
-        self.animated.append(artist)
-        return artist
-
-    def label(self, ax, **options) -> _Label:
-        self.labels.append(_Label(ax, **options))
-        return self.labels[-1]
-
-    def invalidate(self) -> None:
-        """Draw everything on the next frame (after changing limits, labels or ticks)."""
-        self._background = None
-
-    def frame(self) -> Image.Image:
-        if self._background is None:
-            self.canvas.draw()  # static parts only: animated artists are skipped
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self._background)
-        for raster in self.rasters:
-            raster.paste(self.canvas)
-        for artist in self.animated:
-            if artist.get_visible():
-                artist.axes.draw_artist(artist)
-        w, h = self.canvas.get_width_height()
-        img = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        img = img.convert("RGB")
-        draw = ImageDraw.Draw(img)
-        for lab in self.labels:
-            box = lab.ax.get_position()  # figure fraction
-            x, y = box.x0 * w, (1 - box.y0 - lab.y * box.height) * h
-            draw.text((x, y), lab.text, font=_font(lab.size), fill=(0, 0, 0), anchor="ld")
-        return img
-
-
-@functools.lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"),
-                              size)
-
-
-def encode(img: Image.Image, fmt: str = "jpeg") -> bytes:
-    """PNG for a picture that stays (crisp, ~30 ms), JPEG for live frames (~5 ms)."""
-    out = io.BytesIO()
-    if fmt == "png":
-        img.save(out, format="png", compress_level=1)
-    elif fmt == "jpeg":
-        img.save(out, format="jpeg", quality=90, subsampling=0)
-    else:
-        raise ValueError(f"expected format 'png' or 'jpeg', got {fmt!r}")
-    return out.getvalue()
-
-
-class _Curves:
-    """A panel of lines over training steps, e.g. loss_D and loss_G; ranges change in jumps."""
-
-    def __init__(self, blit: _Blit, ax, keys, labels, colors, *, ylabel: str, title: str,
-                 ylim: tuple[float, float] | None = None) -> None:
-        self.blit, self.ax, self.keys, self.fixed = blit, ax, keys, ylim
-        self.lines = [blit.animate(ax.plot([], [], color=c, lw=1.4, label=lab)[0])
-                      for c, lab in zip(colors, labels, strict=True)]
-        ax.set_ylabel(ylabel)
-        ax.set_title(title, fontsize=9, loc="left")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper right", fontsize=8, ncol=len(keys), frameon=False)
-        ax.set_xlim(0, 100)
-        self.ylim = ylim
-        ax.set_ylim(*(ylim or (0, 1)))
-
-    def set_fixed(self, ylim: tuple[float, float] | None, ylabel: str | None = None) -> None:
-        if ylim != self.fixed or (ylabel and ylabel != self.ax.get_ylabel()):
-            self.fixed = self.ylim = ylim
-            if ylim:
-                self.ax.set_ylim(*ylim)
-            if ylabel:
-                self.ax.set_ylabel(ylabel)
-            self.blit.invalidate()
-
-    def update(self, series: dict[str, np.ndarray], keys=None) -> None:
-        steps = series["step"]
-        ys = []
-        for line, key in zip(self.lines, keys or self.keys, strict=True):
-            x, y = _binned(steps, series[key])
-            line.set_data(x, y)
-            ys.append(y)
-        right = _nice_ceiling(float(steps[-1]) if len(steps) else 0)
-        if right != self.ax.get_xlim()[1]:
-            self.ax.set_xlim(0, right)
-            self.blit.invalidate()
-        if self.fixed is None and ys:
-            new = _range_for(np.concatenate(ys), self.ylim)
-            if new != self.ylim and new is not None:
-                self.ylim = new
-                self.ax.set_ylim(*new)
-                self.blit.invalidate()
-
-
 def _prob_label(loss: str) -> tuple[str, tuple[float, float] | None]:
     """How D's output reads under ``loss``: a y-label and a fixed range (None = automatic)."""
     if loss in losses.PROBABILITY_LOSSES:
-        return "D output (probability)", (-0.02, 1.02)
+        return "probability", (-0.02, 1.02)
     if loss == "least-squares":
-        return "D output (LSGAN score)", None
+        return "LSGAN score", None
     return "critic score", None
 
 
-def _curve_panels(blit: _Blit, ax_loss, ax_d) -> tuple[_Curves, _Curves]:
-    loss = _Curves(blit, ax_loss, ("loss_D", "loss_G"), ("loss_D", "loss_G"), (D_COLOR, G_COLOR),
-                   ylabel="loss", title="losses")
-    d_out = _Curves(blit, ax_d, ("d_real", "d_fake"), ("D(x)", "D(G(z))"), (REAL, FAKE),
-                    ylabel="D output", title="D on real and fake batches", ylim=(-0.02, 1.02))
+def _curve_panels(blit: fastplot.Blit, ax_loss, ax_d) -> tuple[fastplot.Curves, fastplot.Curves]:
+    """The two panels every view has: losses, and D's mean output on real and fake batches."""
+    loss = fastplot.Curves(blit, ax_loss, ("loss_D", "loss_G"), ("loss_D", "loss_G"),
+                           (D_COLOR, G_COLOR), ylabel="loss", title="losses")
+    d_out = fastplot.Curves(blit, ax_d, ("d_real", "d_fake"), ("D(x)", "D(G(z))"), (REAL, FAKE),
+                            ylabel="D output", title="D outputs", ylim=(-0.02, 1.02))
     return loss, d_out
 
 
@@ -357,7 +168,7 @@ class View2D:
         self.has_modes = toy is not None and toy.is_mixture and toy.dim == 2
         self.series = _Series()
         self.modes_log: list[tuple[int, int]] = []
-        self._blit: _Blit | None = None
+        self._blit: fastplot.Blit | None = None
 
     def capture(self, trainer) -> dict:
         """Samples, D over the plane and G's gradient at the fakes, as NumPy arrays."""
@@ -383,10 +194,9 @@ class View2D:
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
-        blit = self._blit = _Blit(fig)
-        gs = fig.add_gridspec(3, 2, width_ratios=(1.1, 1), left=0.06, right=0.985, bottom=0.1,
-                              top=0.92, wspace=0.3, hspace=0.62)
-        ax = self.ax = fig.add_axes((0.055, 0.2, 0.43, 0.72))
+        blit = self._blit = fastplot.Blit(fig)
+        gs = fig.add_gridspec(3, 1, left=0.665, right=0.985, bottom=0.1, top=0.92, hspace=0.62)
+        ax = self.ax = fig.add_axes((0.06, 0.24, 0.42, 0.68))
         x0, x1, y0, y1 = self.bounds
         self.heat = blit.raster(ax)  # rows from y0 (bottom) to y1, as origin="lower"
         self.cbar = fig.colorbar(ScalarMappable(Normalize(0, 1), HEAT_CMAP), ax=ax,
@@ -404,21 +214,24 @@ class View2D:
         ax.set_aspect("equal", adjustable="box")
         # Below the plane: inside it the heat-map, drawn after the static parts, would cover it.
         fig.legend(handles=[self.real, self.fake, self.quiver], loc="lower left", fontsize=8,
-                   ncol=3, frameon=False, bbox_to_anchor=(0.01, 0.0), markerscale=1.5)
+                   ncol=3, frameon=False, bbox_to_anchor=(0.0, 0.045), markerscale=1.5,
+                   handletextpad=0.3, columnspacing=1.0)
         self.title = blit.label(ax)
-        self.curves = _curve_panels(blit, fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1]))
-        self.ax3 = fig.add_subplot(gs[2, 1])
+        self.arrow_label = blit.label(None, x=0.015, y=0.02, size=11)
+        self.curves = _curve_panels(blit, fig.add_subplot(gs[0]), fig.add_subplot(gs[1]))
+        self.ax3 = fig.add_subplot(gs[2])
         if self.has_modes:
             m = frame["modes"][1]
             self.modes_line = blit.animate(self.ax3.plot([], [], color=FAKE, lw=1.6,
                                                          drawstyle="steps-post")[0])
             self.ax3.set(ylim=(-0.3, m + 0.3), ylabel="modes", xlim=(0, 100))
+            self.ax3.xaxis.set_major_locator(MaxNLocator(5, integer=True))
             self.ax3.set_title(f"modes captured (of {m})", fontsize=9, loc="left")
             self.ax3.grid(alpha=0.3)
         else:
-            self.grad_curves = _Curves(blit, self.ax3, ("grad_norm_D", "grad_norm_G"),
-                                       ("|∇D|", "|∇G|"), (D_COLOR, G_COLOR), ylabel="norm",
-                                       title="gradient norms")
+            self.grad_curves = fastplot.Curves(
+                blit, self.ax3, ("grad_norm_D", "grad_norm_G"), ("|∇D|", "|∇G|"),
+                (D_COLOR, G_COLOR), ylabel="norm", title="gradient norms")
         self.ax3.set_xlabel("step")
         self._loss = None
 
@@ -429,14 +242,14 @@ class View2D:
         label, fixed = _prob_label(loss)
         self.curves[1].set_fixed(fixed, label)
         if loss in losses.PROBABILITY_LOSSES:
-            self.cbar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
-            self.cbar.set_label("D(x): 1 = real, 0 = fake")
-        elif loss == "least-squares":
-            self.cbar.set_ticks([0, 0.5, 1], labels=["≤0", "0.5", "≥1"])
-            self.cbar.set_label("D(x): target 1 real, 0 fake")
-        else:  # a critic's scores have no fixed scale: each frame spreads its range over the colours
+            self.cbar.set_ticks([0, 0.5, 1], labels=["0 fake", "0.5", "1 real"])
+            self.cbar.set_label("D(x)", labelpad=-2)
+        elif loss == "least-squares":  # targets 0 (fake) and 1 (real), scores unbounded
+            self.cbar.set_ticks([0, 0.5, 1], labels=["≤0 fake", "0.5", "≥1 real"])
+            self.cbar.set_label("D(x)", labelpad=-2)
+        else:  # a critic's scores have no fixed scale: each frame spans the colours
             self.cbar.set_ticks([0, 1], labels=["low", "high"])
-            self.cbar.set_label("critic score (real scores high)")
+            self.cbar.set_label("critic score", labelpad=-2)
         self._blit.invalidate()
 
     def draw(self, frame: dict) -> Image.Image:
@@ -452,11 +265,12 @@ class View2D:
         self.heat.rgb = HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3]
         self.fake.set_offsets(frame["fake"])
         # Arrow lengths: the largest recent gradient spans 8% of the box. The reference follows a
-        # growing gradient at once and a shrinking one slowly (half-life ~20 frames), so a
-        # vanishing gradient shows as shrinking arrows instead of being rescaled away.
+        # growing gradient at once and a shrinking one within seconds (half-life ~4 frames), so
+        # a fast-vanishing gradient shows as shrinking arrows; the label gives the size.
         a = frame["arrows"]
         top = float(np.percentile(np.linalg.norm(a, axis=1), 95)) if len(a) else 0.0
-        self._arrow_ref = max(top, 0.97 * self._arrow_ref)
+        self._arrow_ref = max(top, 0.85 * self._arrow_ref)
+        self.arrow_label.text = f"longest arrows: |∇ₓ loss_G| ≈ {top:.1e}"
         x0, x1, _, _ = self.bounds
         ref = self._arrow_ref
         a = a * (0.08 * (x1 - x0) / ref) if ref > 0 and np.isfinite(ref) else a * 0
@@ -469,7 +283,7 @@ class View2D:
         if "modes" in frame:
             log, _ = frame["modes"]
             self.modes_line.set_data(log[:, 0], log[:, 1])
-            right = _nice_ceiling(float(log[-1, 0]))
+            right = fastplot.nice_ceiling(float(log[-1, 0]))
             if right != self.ax3.get_xlim()[1]:
                 self.ax3.set_xlim(0, right)
                 self._blit.invalidate()
@@ -516,7 +330,7 @@ class View1D:
             self.p_data = kde(real, self.x, min_bandwidth=(hi - lo) / 200)
         self.min_bw = (hi - lo) / 200
         self.series = _Series()
-        self._blit: _Blit | None = None
+        self._blit: fastplot.Blit | None = None
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
@@ -527,13 +341,13 @@ class View1D:
         p_g = kde(fake, self.x, min_bandwidth=self.min_bw)
         total = self.p_data + p_g
         with np.errstate(invalid="ignore", divide="ignore"):
-            d_star = np.where(total > 1e-3 * total.max(), self.p_data / total, np.nan)
+            d_star = np.where(total > 1e-2 * total.max(), self.p_data / total, np.nan)
         frame.update(p_g=p_g, d=d, d_star=d_star)
         return frame
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
-        blit = self._blit = _Blit(fig)
+        blit = self._blit = fastplot.Blit(fig)
         gs = fig.add_gridspec(2, 2, left=0.07, right=0.985, bottom=0.1, top=0.93, wspace=0.22,
                               hspace=0.35)
         ax, ax_d = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[1, 0])
@@ -543,7 +357,7 @@ class View1D:
                                        label="p_G (fake, KDE)")[0])
         self.top = 1.3 * float(self.p_data.max())
         ax.set(xlim=(self.x[0], self.x[-1]), ylim=(0, self.top), ylabel="density")
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        fastplot.legend_above(ax, ncol=2)
         self.title = blit.label(ax)
         self.ax = ax
         self.d = blit.animate(ax_d.plot(self.x, frame["d"], color=D_COLOR, lw=2, label="D(x)")[0])
@@ -551,7 +365,7 @@ class View1D:
                                              label="D*(x) = p_data / (p_data + p_G)")[0])
         ax_d.axhline(0.5, color="0.5", lw=0.8, ls=":")
         ax_d.set(xlim=(self.x[0], self.x[-1]), ylim=(-0.02, 1.02), xlabel="x")
-        ax_d.legend(loc="upper right", fontsize=8, frameon=False)
+        fastplot.legend_above(ax_d, ncol=2)
         ax_d.grid(alpha=0.3)
         self.ax_d = ax_d
         ax_r1, ax_r2 = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1])
@@ -567,7 +381,8 @@ class View1D:
             self._loss = frame["loss"]
             label, fixed = _prob_label(self._loss)
             self.curves[1].set_fixed(fixed, label)
-            self.d_star.set_visible(self._loss in losses.PROBABILITY_LOSSES)  # D* is the BCE optimum
+            # D* = p_data / (p_data + p_G) is the optimum of the cross-entropy losses only.
+            self.d_star.set_visible(self._loss in losses.PROBABILITY_LOSSES)
             self.ax_d.set_ylabel("D(x)" if fixed else label)
             self._d_range = fixed
             self.ax_d.set_ylim(*(fixed or (-1, 1)))
@@ -581,11 +396,11 @@ class View1D:
         self.d.set_ydata(frame["d"])
         self.d_star.set_ydata(frame["d_star"])
         if self._d_range is None:
-            new = _range_for(frame["d"], self.ax_d.get_ylim())
+            new = fastplot.range_for(frame["d"], self.ax_d.get_ylim())
             if new != self.ax_d.get_ylim():
                 self.ax_d.set_ylim(*new)
                 self._blit.invalidate()
-        self.title.text = f"step {frame['step']}: real and fake densities"
+        self.title.text = f"step {frame['step']}"
         self.curves[0].update(frame["series"])
         self.curves[1].update(frame["series"])
         return self._blit.frame()
@@ -632,10 +447,10 @@ class ViewImages:
         self.x_real = trainer.real.sample(n_hist, generator=gen)
         self.mnist = tuple(self.x_real.shape[1:]) == (1, 28, 28)
         self.metrics_every = metrics_every if self.mnist else 0
-        self._metrics_at = -math.inf
+        self._metrics_next = -math.inf
         self.scores: dict | None = None
         self.series = _Series()
-        self._blit: _Blit | None = None
+        self._blit: fastplot.Blit | None = None
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
@@ -646,31 +461,32 @@ class ViewImages:
             d_real = _readout(D(self.x_real.to(trainer.device)).reshape(-1), frame["loss"])
             d_fake = _readout(D(x_fake.to(trainer.device)).reshape(-1), frame["loss"])
         frame.update(grid=image_grid(samples), d_real=d_real, d_fake=d_fake)
-        now = time.monotonic()
-        if self.metrics_every and now - self._metrics_at >= self.metrics_every:
-            self._metrics_at = now
+        start = time.monotonic()
+        if self.metrics_every and start >= self._metrics_next:
             fakes = trainer.generate(self.z_metrics, ema=False)
             if torch.isfinite(fakes).all():
                 self.scores = dict(metrics.mnist_scores(fakes), step=frame["step"],
                                    n=len(fakes))
+            # Every `metrics_every` seconds, but never more than 5% of the time.
+            self._metrics_next = start + max(self.metrics_every,
+                                             20 * (time.monotonic() - start))
         frame["scores"] = self.scores
         return frame
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
-        blit = self._blit = _Blit(fig)
+        blit = self._blit = fastplot.Blit(fig)
         gs = fig.add_gridspec(3, 2, width_ratios=(1, 1.15), left=0.02, right=0.985, bottom=0.1,
-                              top=0.93, wspace=0.18, hspace=0.75)
+                              top=0.93, wspace=0.16, hspace=0.75)
         ax = fig.add_subplot(gs[:, 0])
         self.grid = blit.animate(ax.imshow(frame["grid"], cmap="gray", vmin=0, vmax=1,
                                            interpolation="nearest"))
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_axis_off()
         self.title = blit.label(ax)
-        self.metrics_text = blit.label(ax, y=-0.07, size=12)
+        self.metrics_text = (blit.label(ax, y=-0.045, size=12), blit.label(ax, y=-0.1, size=12))
         self.curves = _curve_panels(blit, fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1]))
         self.ax_h = fig.add_subplot(gs[2, 1])
-        self.ax_h.set_title("D's outputs now, per image", fontsize=9, loc="left")
+        self.ax_h.set_title("D now, per image", fontsize=9, loc="left")
         self.ax_h.set_ylabel("share")
         self.ax_h.grid(alpha=0.3)
         self.ax_h.set_ylim(0, 1.25)
@@ -679,7 +495,7 @@ class ViewImages:
                                                     fill=True, alpha=0.45, label="D(x), real"))
         self.h_fake = blit.animate(self.ax_h.stairs(empty, np.linspace(0, 1, 21), color=FAKE,
                                                     fill=True, alpha=0.45, label="D(G(z)), fake"))
-        self.ax_h.legend(loc="upper center", fontsize=8, ncol=2, frameon=False)
+        fastplot.legend_above(self.ax_h, ncol=2)
         self.curves[1].ax.set_xlabel("step")
         self._loss = None
         self._edges = np.linspace(0, 1, 21)
@@ -698,7 +514,7 @@ class ViewImages:
             self._blit.invalidate()
         both = np.concatenate([frame["d_real"], frame["d_fake"]])
         if self._loss not in losses.PROBABILITY_LOSSES:
-            new = _range_for(both, (self._edges[0], self._edges[-1]))
+            new = fastplot.range_for(both, (self._edges[0], self._edges[-1]))
             if new != (self._edges[0], self._edges[-1]):
                 self._edges = np.linspace(*new, 21)
                 self.ax_h.set_xlim(*new)
@@ -709,10 +525,12 @@ class ViewImages:
         self.grid.set_data(frame["grid"])
         self.title.text = f"step {frame['step']}: G(fixed z)"
         s = frame["scores"]
-        self.metrics_text.text = (
-            "" if s is None else
-            f"classifier, step {s['step']} ({s['n']} samples): FID-like {s['fid']:.1f}, "
-            f"IS-like {s['inception_score']:.2f}, classes {s['class_coverage']}/10")
+        if s is not None:
+            self.metrics_text[0].text = (f"classifier metrics at step {s['step']} "
+                                         f"({s['n']} samples):")
+            self.metrics_text[1].text = (f"FID-like {s['fid']:.1f} · IS-like "
+                                         f"{s['inception_score']:.2f} · "
+                                         f"classes {s['class_coverage']}/10")
         self.curves[0].update(frame["series"])
         self.curves[1].update(frame["series"])
         return self._blit.frame()

@@ -10,6 +10,7 @@ Needs Debian's /usr/bin/chromium (``make browser``); skipped without it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -31,13 +32,18 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 TOKEN = "gan-course-browser-test"
 
 # What a lesson cell does: the course's 2-D GAN on the ring, with its dashboard.
-CELL = """\
+CELLS = ("""\
 from gan_course import live, presets
 
 trainer = presets.toy_trainer("ring", "course", seed=0)
-dash = live.Dashboard(trainer, view="2d", name="browser-test")
+dash = live.Dashboard(trainer, view="2d")
 dash.show()
-"""
+""", """\
+import threading
+
+running = [t.name for t in threading.enumerate() if t.name.startswith("gan-course-dashboard")]
+print(f"run {len(In)}: {len(running)} training threads")
+""")
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (install it with `make browser`)",
@@ -51,10 +57,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_notebook(path: Path) -> None:
+def write_notebook(path: Path, cells: tuple[str, ...]) -> None:
     nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "dashboard",
-                   "metadata": {}, "outputs": [], "source": CELL.splitlines(keepends=True)}],
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {},
+                   "outputs": [], "source": cell.splitlines(keepends=True)}
+                  for i, cell in enumerate(cells)],
         "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
                                     "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5,
@@ -62,12 +69,13 @@ def write_notebook(path: Path) -> None:
     path.write_text(json.dumps(nb))
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """A JupyterLab server on a free port, with its own config, settings and workspace dirs."""
+@contextlib.contextmanager
+def jupyter_lab(tmp_path: Path, cells: tuple[str, ...] = CELLS):
+    """A JupyterLab server on a free port, with its own config, settings and workspace dirs,
+    serving one notebook, dashboard.ipynb, made of ``cells``. Yields the base URL."""
     root = tmp_path / "nb"
     root.mkdir()
-    write_notebook(root / "dashboard.ipynb")
+    write_notebook(root / "dashboard.ipynb", cells)
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
@@ -79,33 +87,61 @@ def lab(tmp_path):
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
     port = free_port()
-    log = open(tmp_path / "lab.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-         "--ServerApp.port_retries=0", "--allow-root"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    raise RuntimeError("JupyterLab did not start:\n"
-                                       + (tmp_path / "lab.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
+    log_path = tmp_path / "lab.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+             "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0", "--allow-root"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log.flush()
+                        raise RuntimeError("JupyterLab did not start:\n"
+                                           + log_path.read_text()[-3000:]) from None
+                    time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()  # the server shuts its kernels down
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def run_all(page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def open_and_run(page, url: str) -> None:
+    """Open dashboard.ipynb, run all cells, wait for the dashboard's first picture."""
+    page.goto(f"{url}/lab/tree/dashboard.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
+    run_all(page)
+    page.wait_for_selector(".gc-status", timeout=90_000)
+    page.wait_for_selector(".gc-image img, img.gc-image", timeout=60_000)
+    wait_for(page, lambda: "paused" in status(page), 30, "the first picture")
+
+
+def thread_check(page) -> tuple[int, int] | None:
+    """(run, training threads) printed by the second cell, or None before it ran."""
+    match = re.search(r"run (\d+): (\d+) training threads", page.locator("body").inner_text())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@pytest.fixture
+def lab(tmp_path):
+    with jupyter_lab(tmp_path) as url:
+        yield url
 
 
 def status(page) -> str:
@@ -127,7 +163,8 @@ def wait_for(page, condition, timeout: float, what: str):
         if value:
             return value
         page.wait_for_timeout(50)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; status: {status(page)!r}")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; "
+                         f"status: {status(page)!r}")
 
 
 def drag(page, slider: str, dx: float) -> float:
@@ -151,14 +188,7 @@ def test_dashboard_in_jupyterlab(lab):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1100})
-            page.goto(f"{lab}/lab/tree/dashboard.ipynb?token={TOKEN}")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-            page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            page.wait_for_selector(".gc-status", timeout=90_000)
-            page.wait_for_selector(".gc-image img, img.gc-image", timeout=60_000)
-            wait_for(page, lambda: "paused" in status(page), 30, "the first picture")
+            open_and_run(page, lab)
 
             page.locator("button.gc-start").click()
             wait_for(page, lambda: "running" in status(page) and step_of(status(page)) > 20, 30,
@@ -178,6 +208,17 @@ def test_dashboard_in_jupyterlab(lab):
                          "steps to go on")
             page.wait_for_timeout(1500)  # let D's heat-map show the change
             page.screenshot(path=str(ARTIFACTS / "dashboard_running.png"), full_page=True)
+
+            # Re-run every cell while training runs: the new dashboard stops the old thread.
+            first_run = wait_for(page, lambda: thread_check(page), 10, "the thread check")[0]
+            run_all(page)
+            check = wait_for(page, lambda: (c := thread_check(page)) and c[0] > first_run and c,
+                             60, "the re-run thread check")
+            assert check[1] == 0, "re-running the cell must stop the old training thread"
+            assert page.locator(".gc-status").count() == 1
+            wait_for(page, lambda: "step 0" in status(page), 10, "the new dashboard")
+            page.locator("button.gc-start").click()
+            wait_for(page, lambda: step_of(status(page)) > 5, 30, "training to start again")
 
             page.locator("button.gc-start").click()  # Pause
             wait_for(page, lambda: "paused" in status(page), 5, "Pause")

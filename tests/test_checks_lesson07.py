@@ -217,3 +217,10 @@ def test_fixed_accepts_a_gan_that_samples_the_ring():
     fb = checks.check_fixed(trainer, preset="vanilla", quiet=True)
     assert fb.ok, fb.message
     assert "8/8 modes" in fb.message and "lr_D 0.0002 -> 0.001" in fb.message
+
+
+def test_reference_fixes_are_valid_changes():
+    for preset, fix in ref.FIXES.items():
+        trainer = presets.toy_trainer("ring", preset, seed=0, **fix)
+        trainer.step()
+        assert trainer.config.lr_D == trainer.config.lr_G == 2e-3 and trainer.config.ema == 0.99

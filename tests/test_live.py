@@ -64,7 +64,7 @@ def test_slider_reaches_the_running_trainer_on_the_next_step(dash):
     for lr in (3e-3, 1e-4, 2e-2):  # more than once: a slider dead after its first change fails
         dash.controls["lr_D"].value = lr
         at = dash.trainer.step_count  # steps done when the slider moved
-        assert until(lambda lr=lr: any(h["lr_D"] == lr for h in dash.trainer.history[at:]))
+        assert until(lambda lr=lr, at=at: any(h["lr_D"] == lr for h in dash.trainer.history[at:]))
         first = next(h["step"] for h in dash.trainer.history[at:] if h["lr_D"] == lr)
         assert first <= at + 2, "the step under way may miss it, the next one must not"
         assert dash.trainer.opt_D.param_groups[0]["lr"] == lr
@@ -132,7 +132,8 @@ def test_reset_restores_initial_weights_and_seed_gives_fresh_ones(dash):
     dash.run(20)
     assert not same(weights(t.G), g0)
     dash.buttons["reset"].click()
-    assert t.step_count == 0 and t.history == [] and same(weights(t.G), g0) and same(weights(t.D), d0)
+    assert t.step_count == 0 and t.history == []
+    assert same(weights(t.G), g0) and same(weights(t.D), d0)
     dash.seed.value = 7  # a changed seed: fresh weights from that seed
     assert t.config.seed == 7 and t.step_count == 0 and not same(weights(t.G), g0)
     g7 = weights(t.G)
@@ -239,6 +240,30 @@ def test_start_pause_100_times_leaves_no_threads(dash, monkeypatch):
     assert dash.error is None
 
 
+def test_training_thread_is_a_daemon(dash):
+    dash.start()
+    assert dash._thread.daemon  # a kernel restart does not wait for it
+    dash.pause()
+
+
+def test_pacer_draws_by_wall_clock_and_soon_after_a_change(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    pacer = live._Pacer(0.5, step=0)
+
+    def at(t, changed_at=0.0):
+        clock[0] = t
+        return pacer.due(changed_at)
+
+    assert not at(0.4) and at(0.5)
+    assert pacer.speed(50) == 100.0  # 50 steps in 0.5 s
+    clock[0] = 0.7  # that picture took 0.2 s: pictures now every 9 x 0.2 s
+    pacer.drew(50)
+    assert not at(2.0) and at(2.5)
+    assert at(1.25, changed_at=0.9), "0.3 s after a change, once the last picture is 0.5 s old"
+    assert not at(1.1, changed_at=0.9)
+
+
 # --------------------------------------------------------------------------- several dashboards
 
 
@@ -285,7 +310,7 @@ def test_live_pictures_while_training():
         assert until(lambda: d.frames >= 2, 30)
         d.pause()
         img = Image.open(io.BytesIO(d.image.value))
-        assert img.size == (960, 480) and d.image.format == "jpeg" and d.error is None
+        assert img.size == (880, 460) and d.image.format == "jpeg" and d.error is None
     finally:
         d.close()
 
@@ -297,10 +322,18 @@ def test_headless_show_trains_blocking_and_shows_the_picture(capsys):
     d = live.Dashboard(ring_trainer(), view="2d", headless=True)
     d.show(steps=12)
     assert d.trainer.step_count == 12 and not dashboard_threads()
-    assert Image.open(io.BytesIO(d.png)).size == (960, 480)
+    assert Image.open(io.BytesIO(d.png)).size == (880, 460)
     assert "step 12" in capsys.readouterr().out
     with pytest.raises(ValueError, match="step count"):
         d.show()
+
+
+def test_headless_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_HEADLESS", "1")
+    assert live.Dashboard(ring_trainer(), view=StubView()).headless
+    monkeypatch.delenv("GAN_COURSE_HEADLESS")
+    monkeypatch.delenv("GAN_COURSE_QUICK", raising=False)
+    assert not live.Dashboard(ring_trainer(), view=StubView()).headless
 
 
 # --------------------------------------------------------------------------- health monitor
@@ -359,38 +392,45 @@ def test_monitor_divergence_until_recovered():
 # --------------------------------------------------------------------------- views
 
 
-def tiny_image_trainer() -> Trainer:
+def tiny_image_trainer(conv: bool = False) -> Trainer:
     torch.manual_seed(0)
-    G = models.MLPGenerator(8, (1, 28, 28), hidden=(32,), batchnorm=True, out_activation="tanh")
-    D = models.MLPDiscriminator((1, 28, 28), hidden=(32,), dropout=0.3)
+    if conv:  # BatchNorm in D (its statistics), spectral norm (its power-iteration vectors)
+        G = models.DCGANGenerator(8, base_channels=4)
+        D = models.DCGANDiscriminator(base_channels=4, spectral_norm=True)
+    else:  # dropout in D: it draws from the global generator
+        G = models.MLPGenerator(8, (1, 28, 28), hidden=(32,), batchnorm=True,
+                                out_activation="tanh")
+        D = models.MLPDiscriminator((1, 28, 28), hidden=(32,), dropout=0.3)
     images = torch.rand(200, 1, 28, 28) * 2 - 1
     from gan_course.data import TensorSampler
 
     return Trainer(G, D, TensorSampler(images), GANConfig(latent_dim=8, batch_size=16))
 
 
-@pytest.mark.parametrize("kind", ["2d", "1d", "images"])
+@pytest.mark.parametrize("kind", ["2d", "1d", "images", "images-conv"])
 def test_watching_does_not_change_training(kind):
     """Pictures drawn between steps leave the run bit for bit as it would be unwatched."""
     def make():
-        if kind == "images":
-            return tiny_image_trainer()
+        if kind.startswith("images"):
+            return tiny_image_trainer(conv=kind == "images-conv")
         if kind == "1d":
             torch.manual_seed(0)
-            G, D = models.MLPGenerator(1, (1,), hidden=(16,)), models.MLPDiscriminator((1,), hidden=(16,))
+            G = models.MLPGenerator(1, (1,), hidden=(16,))
+            D = models.MLPDiscriminator((1,), hidden=(16,))
             return Trainer(G, D, toys.mixture_1d(), GANConfig(latent_dim=1, batch_size=32))
         return ring_trainer(ema=0.9)
 
     plain, watched = make(), make()
-    view = views.make_view(kind, watched, getattr(watched.real, "dim", None) and watched.real,
-                           **({"metrics_every": 0} if kind == "images" else {}))
+    view = views.make_view(kind.split("-")[0], watched,
+                           watched.real if isinstance(watched.real, toys.ToyDistribution) else None,
+                           **({"metrics_every": 0} if kind.startswith("images") else {}))
     torch.manual_seed(1)  # dropout draws from the global generator
     plain.train(6)
     torch.manual_seed(1)
     for _ in range(3):
         watched.train(2)
         img = view.draw(view.capture(watched))
-        assert img.size == (960, 480)
+        assert img.size == (880, 460)
     for a, b in ((plain.G, watched.G), (plain.D, watched.D)):
         for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
             assert torch.equal(x, y), name
@@ -420,3 +460,13 @@ def test_default_threads():
 
     t = Trainer(G, D, TensorSampler(torch.zeros(4, 1, 28, 28)), GANConfig(latent_dim=8))
     assert live.default_threads(t) == min(2, __import__("os").cpu_count())
+
+
+def test_images_view_shows_the_classifier_metrics():
+    trainer = tiny_image_trainer()
+    view = views.ViewImages(trainer, metrics_every=60, n_metrics=50)
+    frame = view.capture(trainer)
+    assert {"fid", "inception_score", "class_coverage"} <= set(frame["scores"])
+    view.draw(frame)
+    assert "FID-like" in view.metrics_text[1].text
+    assert view.capture(trainer)["scores"] is frame["scores"]  # not again before 60 s

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["noisy_targets", "instance_noise_std", "d_loss_one_sided"]
+__all__ = ["noisy_targets", "instance_noise_std", "d_loss_one_sided", "FIXES"]
 
 
 def noisy_targets(n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -51,3 +51,16 @@ def d_loss_one_sided(d_real: Tensor, d_fake: Tensor, smoothing: float) -> Tensor
     loss_real = F.binary_cross_entropy_with_logits(d_real, real_target)
     loss_fake = F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
     return loss_real + loss_fake
+
+
+# Section 8's challenge: changes to each failing preset that pass `check_fixed` (>= 7 of 8 modes,
+# >= 50% high quality) after 3,000 steps at the gallery's seed. Measured on one CPU thread:
+# collapse (seed 0) 8/8 modes, 81%; d-overpowers (seed 0) 8/8, 81%; oscillation (seed 1) 8/8, 88%.
+# All three end at the lesson's baseline (balanced learning rates, Adam beta1 0.5, EMA 0.99).
+# Not enough for oscillation: lowering both learning rates with beta1 still 0.9 (lr 1e-3: 5/8
+# modes, 45%; lr 2e-3: 4/8, 44% after 3,000 steps): the momentum is half of that failure.
+FIXES: dict[str, dict] = {
+    "collapse": dict(lr_D=2e-3, ema=0.99),
+    "d-overpowers": dict(loss="non-saturating", lr_G=2e-3, lr_D=2e-3, n_critic=1, ema=0.99),
+    "oscillation": dict(lr_G=2e-3, lr_D=2e-3, beta1=0.5, ema=0.99),
+}

@@ -1,0 +1,104 @@
+"""The live dashboard's controls: widgets that write hyperparameters, and nothing else.
+
+`gan_course.live` wires them: a control's callback copies its value into a pending dict that the
+training thread hands to `Trainer.update` before its next step. Every control carries a CSS
+class ``gc-<name>`` (``gc-lr_D``, ``gc-start``, ...) so that tests and tutorials can find it.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from gan_course.training import GANConfig
+
+__all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed", "layout"]
+
+LOSS_OPTIONS = [("saturating (minimax)", "saturating"), ("non-saturating", "non-saturating"),
+                ("least squares", "least-squares"), ("hinge", "hinge"),
+                ("Wasserstein + clipping", "wgan-clip"), ("WGAN-GP", "wgan-gp")]
+BATCH_SIZES = (16, 32, 64, 128, 256, 512)
+LR_RANGE = (1e-5, 1e-1)  # the learning-rate sliders' ends (log scale)
+
+def _look(width: int, label: int) -> dict:
+    """Layout and style of a control ``width`` pixels wide with a ``label``-pixel description:
+    three controls fit a row of JupyterLab's output area next to the file browser."""
+    return {"layout": widgets.Layout(width=f"{width}px"),
+            "style": {"description_width": f"{label}px"}}
+
+
+def _tagged(widget: widgets.DOMWidget, name: str) -> widgets.DOMWidget:
+    widget.add_class(f"gc-{name}")
+    return widget
+
+
+def make_controls(config: GANConfig) -> dict[str, widgets.ValueWidget]:
+    """One widget per live hyperparameter, starting at ``config``'s values; keys are field names."""
+    lo, hi = LR_RANGE
+
+    def lr(name: str, value: float) -> widgets.FloatLogSlider:
+        # Wide: four decades on a short track make every pixel a big jump.
+        return widgets.FloatLogSlider(value=min(max(value, lo), hi), base=10, min=-5, max=-1,
+                                      step=0.05, readout_format=".2e", description=name,
+                                      **_look(320, 40))
+
+    def slider(text: str, value: float, top: float, step: float, label: int):
+        return widgets.FloatSlider(value=value, min=0, max=top, step=step, description=text,
+                                   **_look(250, label))
+
+    sizes = sorted(set(BATCH_SIZES) | {config.batch_size})
+    controls = {
+        "lr_D": lr("lr_D", config.lr_D),
+        "lr_G": lr("lr_G", config.lr_G),
+        "noisy_labels": widgets.Checkbox(value=config.noisy_labels, description="noisy labels",
+                                         indent=False, layout=widgets.Layout(width="120px")),
+        "n_critic": widgets.IntSlider(value=config.n_critic, min=1, max=max(10, config.n_critic),
+                                      description="k (D steps)", **_look(250, 80)),
+        "loss": widgets.Dropdown(options=LOSS_OPTIONS, value=config.loss, description="loss",
+                                 **_look(250, 40)),
+        "batch_size": widgets.Dropdown(options=sizes, value=config.batch_size,
+                                       description="batch size", **_look(190, 70)),
+        "instance_noise": slider("instance noise", config.instance_noise, 1, 0.01, 95),
+        "label_smoothing": slider("label smoothing", config.label_smoothing, 0.5, 0.05, 105),
+        "label_flip": slider("label flip", config.label_flip, 0.5, 0.01, 70),
+    }
+    return {name: _tagged(w, name) for name, w in controls.items()}
+
+
+def make_buttons() -> dict[str, widgets.Button]:
+    """Start/Pause, Step D, Step G, Step both, Reset (callbacks are attached by the dashboard)."""
+    specs = {
+        "start": ("Start", "play", "train until paused"),
+        "step_d": ("Step D", "step-forward", "one update of D only"),
+        "step_g": ("Step G", "step-forward", "one update of G only"),
+        "step": ("Step both", "step-forward", "k updates of D, then one of G"),
+        "reset": ("Reset", "undo", "back to the initial weights of this seed"),
+    }
+    buttons = {key: _tagged(widgets.Button(description=text, icon=icon, tooltip=tip,
+                                           layout=widgets.Layout(width="auto")), key)
+               for key, (text, icon, tip) in specs.items()}
+    buttons["start"].button_style = "success"
+    return buttons
+
+
+def make_seed(seed: int) -> widgets.BoundedIntText:
+    """The seed box; a new value (on Enter) restarts from fresh weights."""
+    return _tagged(widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
+                                          continuous_update=False, **_look(150, 40)), "seed")
+
+
+def layout(*, buttons, seed, status, errors, image, controls) -> widgets.VBox:
+    """Buttons and status on top, the picture, then the hyperparameters in three rows."""
+    c = controls
+
+    def row(items):
+        return widgets.HBox(items, layout=widgets.Layout(flex_flow="row wrap"))
+
+    return widgets.VBox([
+        row([*buttons.values(), seed]),
+        status,
+        errors,
+        image,
+        row([c["lr_D"], c["lr_G"], c["noisy_labels"]]),
+        row([c["n_critic"], c["loss"], c["batch_size"]]),
+        row([c["instance_noise"], c["label_smoothing"], c["label_flip"]]),
+    ])
