@@ -1,14 +1,15 @@
 """Does watching cost training speed? Steps per second headless vs. with the live dashboard.
 
     python -m benchmarks.dashboard                 # ring, MNIST MLP, MNIST DCGAN
-    python -m benchmarks.dashboard --seconds 20 --repeats 3 --only ring --threads 1
+    python -m benchmarks.dashboard --scale 2 --repeats 5 --only ring --threads 1
 
 For each GAN: a plain `trainer.step()` loop (headless) and the same trainer driven by
 `live.Dashboard` in its background thread, drawing its pictures through the real widget and
 plotting code at the default refresh rate (no browser attached: the widget messages go nowhere,
 which is what they cost the kernel anyway). Both run for the same wall time on the same pinned
 number of torch threads, alternating A B A B to spread the noise of a shared machine; the table
-gives the medians and their ratio (target: >= 0.85x).
+gives the medians and their ratio (target: >= 0.85x), the pictures drawn per second and the
+milliseconds each took (capture + draw + encode).
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ import torch
 
 from gan_course import live, presets
 
+# name: (view, trainer factory, seconds per measurement: ~10+ steps even for the slow DCGAN)
 CASES = {
-    "ring": ("2d", lambda: presets.toy_trainer("ring", "course", seed=0)),
-    "mnist-mlp": ("images", lambda: presets.mnist_trainer("mlp", seed=0, set_threads=False)),
-    "mnist-dcgan": ("images", lambda: presets.mnist_trainer("dcgan", seed=0, set_threads=False)),
+    "ring": ("2d", lambda: presets.toy_trainer("ring", "course", seed=0), 6.0),
+    "mnist-mlp": ("images", lambda: presets.mnist_trainer("mlp", seed=0, set_threads=False), 8.0),
+    "mnist-dcgan": ("images", lambda: presets.mnist_trainer("dcgan", seed=0, set_threads=False),
+                    20.0),
 }
 
 
-def headless_rate(make, threads: int, seconds: float) -> float:
-    trainer = make()
-    torch.set_num_threads(threads)
-    trainer.train(3)  # warm-up: first-call allocations
+def headless_rate(trainer, seconds: float) -> float:
+    """Steps per second of a plain `trainer.step()` loop in this thread."""
     start, steps = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         trainer.step()
@@ -39,49 +40,57 @@ def headless_rate(make, threads: int, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def live_rate(make, view: str, threads: int, seconds: float) -> tuple[float, float, float]:
-    """(steps/s, frames/s, ms per frame) with the dashboard running."""
-    trainer = make()
-    dash = live.Dashboard(trainer, view=view, threads=threads, headless=False)
-    torch.set_num_threads(threads)
-    trainer.train(3)
-    dash.draw()  # the first picture builds the figure (a full draw); a learner sees it before Start
-    frames0, cost0 = dash.frames, dash.frame_seconds
-    steps0 = trainer.step_count
+def live_rate(dash, seconds: float) -> tuple[float, int, float]:
+    """(steps/s, pictures drawn, seconds they took) while the dashboard's thread trains.
+
+    Timed from Start to the Pause request: the picture a Pause draws after it is not counted,
+    as a continuous run would not draw it.
+    """
+    frames, cost = dash.frames, dash.frame_seconds
+    steps = dash.trainer.step_count
     start = time.perf_counter()
     dash.start()
     time.sleep(seconds)
+    done, elapsed = dash.trainer.step_count - steps, time.perf_counter() - start
+    drawn, drawing = dash.frames - frames, dash.frame_seconds - cost
     dash.pause()
-    elapsed = time.perf_counter() - start
     if dash.error:
         raise RuntimeError(dash.error)
-    frames = dash.frames - frames0
-    per_frame = (dash.frame_seconds - cost0) / max(frames, 1)
+    return done / elapsed, drawn, drawing
+
+
+def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple:
+    view, make, seconds = CASES[name]
+    seconds *= scale
+    plain, watched = make(), make()  # the same GAN twice: one stepped bare, one by a dashboard
+    threads = threads or live.default_threads(plain)
+    dash = live.Dashboard(watched, view=view, threads=threads, headless=False)
+    torch.set_num_threads(threads)
+    plain.train(3)  # warm-up: first-call allocations
+    dash.run(3)  # and the dashboard's first picture (a full draw, before the learner's Start)
+    rates, live_rates, frames, drawing, elapsed = [], [], 0, 0.0, 0.0
+    for _ in range(repeats):  # alternate, so that both see the same machine load
+        rates.append(headless_rate(plain, seconds))
+        rate, drawn, cost = live_rate(dash, seconds)
+        live_rates.append(rate)
+        frames, drawing, elapsed = frames + drawn, drawing + cost, elapsed + seconds
     dash.close()
-    return (trainer.step_count - steps0) / elapsed, frames / elapsed, 1e3 * per_frame
+    h, w = statistics.median(rates), statistics.median(live_rates)
+    return name, view, threads, h, w, w / h, frames / elapsed, 1e3 * drawing / max(frames, 1)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="multiplies each case's seconds per measurement")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", action="append", choices=tuple(CASES))
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for every case (default: live.default_threads)")
     args = parser.parse_args(argv)
     rows = []
     for name in args.only or CASES:
-        view, make = CASES[name]
-        threads = args.threads or live.default_threads(make())
-        plain, watched = [], []
-        for _ in range(args.repeats):
-            plain.append(headless_rate(make, threads, args.seconds))
-            watched.append(live_rate(make, view, threads, args.seconds))
-        h = statistics.median(plain)
-        w = statistics.median(r[0] for r in watched)
-        fps = statistics.median(r[1] for r in watched)
-        ms = statistics.median(r[2] for r in watched)
-        rows.append((name, view, threads, h, w, w / h, fps, ms))
+        rows.append(measure(name, args.scale, args.repeats, args.threads))
         print(f"done {name}", flush=True)
     print()
     print("| GAN | view | threads | headless steps/s | live steps/s | ratio | frames/s "

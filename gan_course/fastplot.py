@@ -18,12 +18,11 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 from PIL import Image, ImageDraw, ImageFont
 
 __all__ = ["Blit", "Curves", "Label", "Raster", "binned", "encode", "legend_above", "nice_ceiling",
-           "range_for"]
+           "nice_range", "range_for"]
 
 
 def binned(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -51,8 +50,22 @@ def nice_ceiling(v: float) -> float:
     return 10 * p
 
 
+def nice_range(lo: float, hi: float, intervals: int = 4) -> tuple[float, float]:
+    """(a, b) covering [lo, hi] with ``intervals`` equal steps of 1, 2, 2.5 or 5 x 10^k, so that
+    ticks at fixed fractions of the axis read as round numbers."""
+    if not hi > lo:
+        hi = lo + max(abs(lo), 1.0) * 1e-3
+    step = (hi - lo) / intervals
+    p = 10 ** math.floor(math.log10(step))
+    for m in (1, 2, 2.5, 5, 10, 20):
+        a = math.floor(lo / (m * p)) * m * p
+        if a + intervals * m * p >= hi:
+            return a, a + intervals * m * p
+    return lo, hi  # not reached
+
+
 def range_for(values: np.ndarray, current: tuple[float, float] | None, *,
-               robust: bool = False) -> tuple[float, float] | None:
+              robust: bool = False) -> tuple[float, float] | None:
     """New (low, high) limits if the data left ``current`` or fill less than a third of it.
 
     ``robust`` ignores the top and bottom 1% (a loss spike then runs off the panel instead of
@@ -75,12 +88,13 @@ def range_for(values: np.ndarray, current: tuple[float, float] | None, *,
 class Label:
     """A line of text drawn with PIL over the frame: matplotlib lays out text slowly (~10 ms).
 
-    Placed at (x, y) in fractions of the axes ``ax`` (of the figure when ax is None),
-    left-aligned, or right-aligned when x is 1.
+    Placed at (x, y) in fractions of the axes ``ax`` (of the figure when ax is None); ``anchor``
+    is PIL's: "ld" puts the left end of the baseline there, "mt" the middle of the top, ...
     """
 
-    def __init__(self, ax, *, x: float = 0.0, y: float = 1.02, size: int = 13) -> None:
-        self.ax, self.x, self.y, self.size, self.text = ax, x, y, size, ""
+    def __init__(self, ax, *, x: float = 0.0, y: float = 1.02, size: int = 13,
+                 anchor: str = "ld") -> None:
+        self.ax, self.x, self.y, self.size, self.anchor, self.text = ax, x, y, size, anchor, ""
 
 
 class Raster:
@@ -117,6 +131,7 @@ class Blit:
         self.rasters: list[Raster] = []
         self.labels: list[Label] = []
         self._background = None
+        self.full = False
 
     def raster(self, ax) -> Raster:
         self.rasters.append(Raster(ax))
@@ -136,7 +151,8 @@ class Blit:
         self._background = None
 
     def frame(self) -> Image.Image:
-        if self._background is None:
+        self.full = self._background is None  # a full redraw: slow, rare
+        if self.full:
             self.canvas.draw()  # static parts only: animated artists are skipped
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
@@ -153,8 +169,7 @@ class Blit:
         for lab in self.labels:
             box = lab.ax.get_position() if lab.ax is not None else Bbox.unit()
             x, y = (box.x0 + lab.x * box.width) * w, (1 - box.y0 - lab.y * box.height) * h
-            draw.text((x, y), lab.text, font=font(lab.size), fill=(0, 0, 0),
-                      anchor="rd" if lab.x >= 1 else "ld")
+            draw.text((x, y), lab.text, font=font(lab.size), fill=(0, 0, 0), anchor=lab.anchor)
         return img
 
 
@@ -177,48 +192,62 @@ def encode(img: Image.Image, fmt: str = "jpeg") -> bytes:
 
 
 class Curves:
-    """A panel of lines over training steps, e.g. loss_D and loss_G; ranges change in jumps."""
+    """A panel of lines over training steps (losses, D's outputs, modes captured).
 
-    def __init__(self, blit: Blit, ax, keys, labels, colors, *, ylabel: str, title: str,
-                 ylim: tuple[float, float] | None = None) -> None:
-        self.blit, self.ax, self.keys, self.fixed = blit, ax, keys, ylim
-        self.lines = [blit.animate(ax.plot([], [], color=c, lw=1.4, label=lab)[0])
+    Its axes never change: x and y run over [0, 1] and the data are scaled into them, with tick
+    labels drawn by PIL, so a growing run or a new loss range costs no full redraw. The x-axis
+    spans the run (``horizon``) when its end is known, else a round number past the last step.
+
+    Args:
+        blit: the figure.
+        ax: its panel.
+        labels, colors: one per line.
+        ylabel, title: static texts.
+        ylim: a fixed y range (e.g. (0, 1) for probabilities), or None to follow the data.
+        drawstyle: matplotlib's, e.g. "steps-post" for counts.
+    """
+
+    TICKS = np.linspace(0, 1, 5)
+
+    def __init__(self, blit: Blit, ax, labels, colors, *, ylabel: str, title: str,
+                 ylim: tuple[float, float] | None = None, drawstyle: str = "default") -> None:
+        self.blit, self.ax, self.fixed, self.ylim = blit, ax, ylim, ylim
+        self.lines = [blit.animate(ax.plot([], [], color=c, lw=1.4, label=lab,
+                                           drawstyle=drawstyle)[0])
                       for c, lab in zip(colors, labels, strict=True)]
-        ax.set_ylabel(ylabel)
+        ax.set(xlim=(0, 1), ylim=(-0.03, 1.03), xticks=self.TICKS, yticks=self.TICKS)
+        ax.tick_params(labelbottom=False, labelleft=False)
+        ax.set_ylabel(ylabel, labelpad=30)
         ax.set_title(title, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
-        legend_above(ax, ncol=len(keys))
-        ax.set_xlim(0, 100)
-        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-        self.ylim = ylim
-        ax.set_ylim(*(ylim or (0, 1)))
+        if len(labels) > 1:
+            legend_above(ax, ncol=len(labels))
+        self.xticks = [blit.label(ax, x=f, y=-0.06, anchor="mt") for f in self.TICKS]
+        self.yticks = [blit.label(ax, x=-0.015, y=f, anchor="rm") for f in self.TICKS]
 
     def set_fixed(self, ylim: tuple[float, float] | None, ylabel: str | None = None) -> None:
-        if ylim != self.fixed or (ylabel and ylabel != self.ax.get_ylabel()):
-            self.fixed = self.ylim = ylim
-            if ylim:
-                self.ax.set_ylim(*ylim)
-            if ylabel:
-                self.ax.set_ylabel(ylabel)
+        """Switch between a fixed y range and one that follows the data (on a loss change)."""
+        self.fixed = self.ylim = ylim
+        if ylabel and ylabel != self.ax.get_ylabel():
+            self.ax.set_ylabel(ylabel, labelpad=30)
             self.blit.invalidate()
 
-    def update(self, series: dict[str, np.ndarray], keys=None) -> None:
-        steps = series["step"]
-        ys = []
-        for line, key in zip(self.lines, keys or self.keys, strict=True):
-            x, y = binned(steps, series[key])
-            line.set_data(x, y)
-            ys.append(y)
-        right = nice_ceiling(float(steps[-1]) if len(steps) else 0)
-        if right != self.ax.get_xlim()[1]:
-            self.ax.set_xlim(0, right)
-            self.blit.invalidate()
-        if self.fixed is None and ys:
-            new = range_for(np.concatenate(ys), self.ylim, robust=True)
-            if new != self.ylim and new is not None:
-                self.ylim = new
-                self.ax.set_ylim(*new)
-                self.blit.invalidate()
+    def update(self, x: np.ndarray, ys: list[np.ndarray], *, horizon: int | None = None) -> None:
+        """New data: steps ``x`` (n,), one (n,) array per line; ``horizon``: the run's last step."""
+        last = float(x[-1]) if len(x) else 0.0
+        right = float(horizon) if horizon and last <= horizon else nice_ceiling(last)
+        points = [binned(x, y) for y in ys]
+        if self.fixed is None and points:
+            new = range_for(np.concatenate([by for _, by in points]), self.ylim, robust=True)
+            if new is not None and new != self.ylim:
+                self.ylim = nice_range(*new)
+        lo, hi = self.ylim or (0.0, 1.0)
+        for line, (bx, by) in zip(self.lines, points, strict=True):
+            line.set_data(bx / right, (by - lo) / (hi - lo))
+        for f, lab in zip(self.TICKS, self.xticks, strict=True):
+            lab.text = f"{f * right:.0f}"
+        for f, lab in zip(self.TICKS, self.yticks, strict=True):
+            lab.text = f"{lo + f * (hi - lo):.3g}"
 
 
 def legend_above(ax, *, ncol: int) -> None:

@@ -11,7 +11,7 @@ How it works, and why (measured with JupyterLab 4.6, ipykernel 7.4, ipywidgets 8
   controls' callbacks (main thread) only copy values into a pending dict; the training thread hands
   them to `Trainer.update` before its next step, so only that thread ever touches G and D.
 - The same thread draws the pictures (`gan_course.views`) by wall-clock time, about twice a
-  second, into an ``ipywidgets.Image``; drawing is kept under a tenth of the time.
+  second, into an ``ipywidgets.Image``; drawing is kept under about 8% of the time.
 - Pause sets an event the thread checks between steps (the kernel's interrupt button does not stop
   a thread). Re-running the cell, or a new dashboard on the same trainer or models, stops the old
   thread first. Errors in the thread or in a callback appear in a red box, never vanish.
@@ -51,6 +51,7 @@ from gan_course.training import Trainer, TrainingDiverged
 __all__ = ["Dashboard", "stop_all", "default_threads"]
 
 STOP_TIMEOUT = 5.0  # seconds Pause waits for the step under way to finish
+MAX_INTERVAL = 3.0  # seconds between pictures at most, however slow drawing is
 _DASHBOARDS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 
 
@@ -97,8 +98,8 @@ def _check_steps(steps: Any) -> int:
 
 class _Pacer:
     """When the training thread draws: every ``refresh`` seconds of wall clock, stretched so that
-    drawing takes at most a tenth of the time, and soon (~0.3 s of steps) after a control change,
-    so that its effect shows within a second."""
+    drawing takes at most about 8% of the time (at most MAX_INTERVAL apart), and soon (~0.3 s of
+    steps) after a control change, so that its effect shows within a second."""
 
     def __init__(self, refresh: float, step: int) -> None:
         self.refresh, self.interval = refresh, refresh
@@ -116,11 +117,14 @@ class _Pacer:
         """Steps per second since the last picture (call when due)."""
         return (step - self.step) / max(self.now - self.last, 1e-9)
 
-    def drew(self, step: int) -> None:
+    def drew(self, step: int, *, full: bool = False) -> None:
+        """A picture was drawn; ``full``: a full redraw, rare and slow, which sets no pace."""
         end = time.perf_counter()
-        self.costs.append(end - self.now)
-        # The median: a rare slow frame (a full redraw, the classifier metrics) sets no pace.
-        self.interval = max(self.refresh, 9 * statistics.median(self.costs))
+        if not full:
+            self.costs.append(end - self.now)
+        if self.costs:  # the median: a rare slow picture (classifier metrics) sets no pace either
+            self.interval = min(max(self.refresh, 12 * statistics.median(self.costs)),
+                                MAX_INTERVAL)
         self.last, self.step = end, step
 
 
@@ -135,7 +139,7 @@ class Dashboard:
             trainer's sampler when it is a toy.
         name: optional; a new dashboard with the same name replaces (stops) the old one.
         refresh: seconds between pictures (wall clock); stretched when drawing is slow so that it
-            takes at most a tenth of the time.
+            takes at most about 8% of the time.
         threads: torch CPU threads while training; None for `default_threads`.
         headless: train blocking in the cell (see the module doc); None reads `utils.headless()`.
         **view_options: passed to the view, e.g. ``n_fake=1000`` or ``metrics_every=0``.
@@ -342,7 +346,10 @@ class Dashboard:
     def close(self) -> None:
         """Stop training and remove the widgets (a re-run cell does this to the old dashboard)."""
         self.pause()
-        self.widget.close()
+        parts = [*self.controls.values(), *self.buttons.values(), self.seed, self.status,
+                 self.errors, self.image, *self.widget.children, self.widget]
+        for w in parts:  # closing a box leaves its children open in the kernel
+            w.close()
         _DASHBOARDS.discard(self)
 
     def step(self, *, d: bool = True, g: bool = True) -> dict[str, float] | None:
@@ -472,6 +479,7 @@ class Dashboard:
     def _loop(self, stop: threading.Event) -> None:
         self._set_threads()
         pacer = _Pacer(self.refresh, self.trainer.step_count)
+        status_at = time.perf_counter()
         try:
             while not stop.is_set():
                 if self._target is not None and self.trainer.step_count >= self._target:
@@ -485,7 +493,12 @@ class Dashboard:
                     if pacer.due(self._changed_at):
                         self._speed = pacer.speed(self.trainer.step_count)
                         self._publish()
-                        pacer.drew(self.trainer.step_count)
+                        blit = getattr(self.view, "blit", None)
+                        pacer.drew(self.trainer.step_count, full=bool(getattr(blit, "full", 0)))
+                        status_at = pacer.last
+                    elif pacer.now - status_at >= self.refresh:  # the step count keeps ticking
+                        self._set_status()
+                        status_at = pacer.now
         except Exception:
             self._show_error(traceback.format_exc())
             self._note = "stopped by an error (see the red box)"
@@ -503,7 +516,9 @@ class Dashboard:
     def _publish(self, fmt: str = "jpeg") -> None:
         """Capture a frame (the caller owns the models now), draw it, show it."""
         start = time.perf_counter()
-        data = fastplot.encode(self.view.draw(self.view.capture(self.trainer)), fmt)
+        frame = self.view.capture(self.trainer)
+        frame.setdefault("horizon", self._target)  # where this run stops: the curves' x range
+        data = fastplot.encode(self.view.draw(frame), fmt)
         self.png = data if fmt == "png" else None
         if self.image.format != fmt:
             self.image.format = fmt

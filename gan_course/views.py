@@ -7,6 +7,8 @@ Each view has two halves, so that only the training thread touches G and D:
   the training run untouched: eval mode or restored buffers, and a forked RNG. Samples come from
   G's current weights, never from their moving average (EMA): the average lags the game by
   about 1 / (1 - ema) steps, and the dashboard is there to watch the game.
+  The dashboard may add ``frame["horizon"]``, the step at which the run will stop (the x-axis
+  of the curves then spans the whole run from the start).
 - ``draw(frame) -> PIL.Image``: the picture, SIZE inches at DPI (880 x 460 pixels). The figure
   is built once and then updated in place (`gan_course.fastplot`): a full redraw happens only
   when an axis range must change; other frames cost a few tens of milliseconds.
@@ -28,7 +30,6 @@ from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from gan_course import fastplot, losses, metrics
@@ -110,7 +111,7 @@ class _Series:
 def _prob_label(loss: str) -> tuple[str, tuple[float, float] | None]:
     """How D's output reads under ``loss``: a y-label and a fixed range (None = automatic)."""
     if loss in losses.PROBABILITY_LOSSES:
-        return "probability", (-0.02, 1.02)
+        return "probability", (0.0, 1.0)
     if loss == "least-squares":
         return "LSGAN score", None
     return "critic score", None
@@ -118,11 +119,18 @@ def _prob_label(loss: str) -> tuple[str, tuple[float, float] | None]:
 
 def _curve_panels(blit: fastplot.Blit, ax_loss, ax_d) -> tuple[fastplot.Curves, fastplot.Curves]:
     """The two panels every view has: losses, and D's mean output on real and fake batches."""
-    loss = fastplot.Curves(blit, ax_loss, ("loss_D", "loss_G"), ("loss_D", "loss_G"),
-                           (D_COLOR, G_COLOR), ylabel="loss", title="losses")
-    d_out = fastplot.Curves(blit, ax_d, ("d_real", "d_fake"), ("D(x)", "D(G(z))"), (REAL, FAKE),
-                            ylabel="D output", title="D outputs", ylim=(-0.02, 1.02))
+    loss = fastplot.Curves(blit, ax_loss, ("loss_D", "loss_G"), (D_COLOR, G_COLOR),
+                           ylabel="loss", title="losses")
+    d_out = fastplot.Curves(blit, ax_d, ("D(x)", "D(G(z))"), (REAL, FAKE), ylabel="D output",
+                            title="D outputs", ylim=(0.0, 1.0))
     return loss, d_out
+
+
+def _update_curves(curves, frame: dict) -> None:
+    """The losses and D-output panels from the frame's per-step series."""
+    s, horizon = frame["series"], frame.get("horizon")
+    curves[0].update(s["step"], [s["loss_D"], s["loss_G"]], horizon=horizon)
+    curves[1].update(s["step"], [s["d_real"], s["d_fake"]], horizon=horizon)
 
 
 def _base_frame(trainer, series: _Series) -> dict:
@@ -146,6 +154,10 @@ class View2D:
         n_fake: fake points drawn (from a fixed z, so they move smoothly from frame to frame).
         n_arrows: how many fakes get a gradient arrow.
         resolution: heat-map cells per side.
+
+    Attributes:
+        blit: the figure (`fastplot.Blit`) once drawn; ``blit.full`` says whether the last
+            picture was a full redraw.
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
@@ -168,7 +180,7 @@ class View2D:
         self.has_modes = toy is not None and toy.is_mixture and toy.dim == 2
         self.series = _Series()
         self.modes_log: list[tuple[int, int]] = []
-        self._blit: fastplot.Blit | None = None
+        self.blit: fastplot.Blit | None = None
 
     def capture(self, trainer) -> dict:
         """Samples, D over the plane and G's gradient at the fakes, as NumPy arrays."""
@@ -194,8 +206,8 @@ class View2D:
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
-        blit = self._blit = fastplot.Blit(fig)
-        gs = fig.add_gridspec(3, 1, left=0.665, right=0.985, bottom=0.1, top=0.92, hspace=0.62)
+        blit = self.blit = fastplot.Blit(fig)
+        gs = fig.add_gridspec(3, 1, left=0.665, right=0.965, bottom=0.1, top=0.92, hspace=0.62)
         ax = self.ax = fig.add_axes((0.06, 0.24, 0.42, 0.68))
         x0, x1, y0, y1 = self.bounds
         self.heat = blit.raster(ax)  # rows from y0 (bottom) to y1, as origin="lower"
@@ -219,20 +231,17 @@ class View2D:
         self.title = blit.label(ax)
         self.arrow_label = blit.label(None, x=0.015, y=0.02, size=11)
         self.curves = _curve_panels(blit, fig.add_subplot(gs[0]), fig.add_subplot(gs[1]))
-        self.ax3 = fig.add_subplot(gs[2])
+        ax3 = fig.add_subplot(gs[2])
         if self.has_modes:
-            m = frame["modes"][1]
-            self.modes_line = blit.animate(self.ax3.plot([], [], color=FAKE, lw=1.6,
-                                                         drawstyle="steps-post")[0])
-            self.ax3.set(ylim=(-0.3, m + 0.3), ylabel="modes", xlim=(0, 100))
-            self.ax3.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-            self.ax3.set_title(f"modes captured (of {m})", fontsize=9, loc="left")
-            self.ax3.grid(alpha=0.3)
+            m = self.toy.n_modes
+            self.third = fastplot.Curves(blit, ax3, ("captured",), (FAKE,), ylabel="modes",
+                                         title=f"modes captured (of {m})",
+                                         ylim=fastplot.nice_range(0, m),
+                                         drawstyle="steps-post")
         else:
-            self.grad_curves = fastplot.Curves(
-                blit, self.ax3, ("grad_norm_D", "grad_norm_G"), ("|∇D|", "|∇G|"),
-                (D_COLOR, G_COLOR), ylabel="norm", title="gradient norms")
-        self.ax3.set_xlabel("step")
+            self.third = fastplot.Curves(blit, ax3, ("|∇D|", "|∇G|"), (D_COLOR, G_COLOR),
+                                         ylabel="norm", title="gradient norms")
+        ax3.set_xlabel("step", labelpad=16)
         self._loss = None
 
     def _set_loss(self, loss: str) -> None:
@@ -250,11 +259,11 @@ class View2D:
         else:  # a critic's scores have no fixed scale: each frame spans the colours
             self.cbar.set_ticks([0, 1], labels=["low", "high"])
             self.cbar.set_label("critic score", labelpad=-2)
-        self._blit.invalidate()
+        self.blit.invalidate()
 
     def draw(self, frame: dict) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
-        if self._blit is None:
+        if self.blit is None:
             self._build(frame)
         if frame["loss"] != self._loss:
             self._set_loss(frame["loss"])
@@ -277,19 +286,14 @@ class View2D:
         self.quiver.set_offsets(frame["fake"][: len(a)])
         self.quiver.set_UVC(a[:, 0], a[:, 1])
         self.title.text = f"step {frame['step']}: samples over D's output"
-        s = frame["series"]
-        self.curves[0].update(s)
-        self.curves[1].update(s)
+        _update_curves(self.curves, frame)
+        s, horizon = frame["series"], frame.get("horizon")
         if "modes" in frame:
             log, _ = frame["modes"]
-            self.modes_line.set_data(log[:, 0], log[:, 1])
-            right = fastplot.nice_ceiling(float(log[-1, 0]))
-            if right != self.ax3.get_xlim()[1]:
-                self.ax3.set_xlim(0, right)
-                self._blit.invalidate()
+            self.third.update(log[:, 0], [log[:, 1]], horizon=horizon)
         elif not self.has_modes:
-            self.grad_curves.update(s)
-        return self._blit.frame()
+            self.third.update(s["step"], [s["grad_norm_D"], s["grad_norm_G"]], horizon=horizon)
+        return self.blit.frame()
 
 
 # --------------------------------------------------------------------------- 1-D view
@@ -312,6 +316,10 @@ class View1D:
         trainer: the `Trainer` (its G maps z to (B, 1)).
         toy: the data distribution; its exact density is drawn when known.
         n_fake: fake samples for the density estimate of p_G.
+        points: where p_data, p_G, D and D* are evaluated, across the toy's bounds.
+
+    Attributes:
+        blit: as in `View2D`.
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 2000, points: int = 400) -> None:
@@ -330,7 +338,7 @@ class View1D:
             self.p_data = kde(real, self.x, min_bandwidth=(hi - lo) / 200)
         self.min_bw = (hi - lo) / 200
         self.series = _Series()
-        self._blit: fastplot.Blit | None = None
+        self.blit: fastplot.Blit | None = None
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
@@ -347,8 +355,8 @@ class View1D:
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
-        blit = self._blit = fastplot.Blit(fig)
-        gs = fig.add_gridspec(2, 2, left=0.07, right=0.985, bottom=0.1, top=0.93, wspace=0.22,
+        blit = self.blit = fastplot.Blit(fig)
+        gs = fig.add_gridspec(2, 2, left=0.07, right=0.965, bottom=0.1, top=0.93, wspace=0.22,
                               hspace=0.35)
         ax, ax_d = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[1, 0])
         ax.fill_between(self.x, self.p_data, color=REAL, alpha=0.3, lw=0)
@@ -370,12 +378,12 @@ class View1D:
         self.ax_d = ax_d
         ax_r1, ax_r2 = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1])
         self.curves = _curve_panels(blit, ax_r1, ax_r2)
-        ax_r2.set_xlabel("step")
+        ax_r2.set_xlabel("step", labelpad=16)
         self._loss = None
 
     def draw(self, frame: dict) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
-        if self._blit is None:
+        if self.blit is None:
             self._build(frame)
         if frame["loss"] != self._loss:
             self._loss = frame["loss"]
@@ -386,12 +394,12 @@ class View1D:
             self.ax_d.set_ylabel("D(x)" if fixed else label)
             self._d_range = fixed
             self.ax_d.set_ylim(*(fixed or (-1, 1)))
-            self._blit.invalidate()
+            self.blit.invalidate()
         peak = float(np.max(frame["p_g"]))
         if peak > self.top or (peak < self.top / 3 and self.top > 1.3 * self.p_data.max()):
             self.top = max(1.3 * float(self.p_data.max()), 1.15 * peak)  # a collapsing G spikes
             self.ax.set_ylim(0, self.top)
-            self._blit.invalidate()
+            self.blit.invalidate()
         self.pg.set_ydata(frame["p_g"])
         self.d.set_ydata(frame["d"])
         self.d_star.set_ydata(frame["d_star"])
@@ -399,11 +407,10 @@ class View1D:
             new = fastplot.range_for(frame["d"], self.ax_d.get_ylim())
             if new != self.ax_d.get_ylim():
                 self.ax_d.set_ylim(*new)
-                self._blit.invalidate()
+                self.blit.invalidate()
         self.title.text = f"step {frame['step']}"
-        self.curves[0].update(frame["series"])
-        self.curves[1].update(frame["series"])
-        return self._blit.frame()
+        _update_curves(self.curves, frame)
+        return self.blit.frame()
 
 
 # --------------------------------------------------------------------------- images view
@@ -437,6 +444,10 @@ class ViewImages:
         metrics_every: seconds between evaluations of the MNIST classifier metrics (0 = never);
             only for (1, 28, 28) images.
         n_metrics: samples for those metrics.
+
+    Attributes:
+        blit: as in `View2D`.
+        scores: the last classifier metrics (a dict with the step they were taken at), or None.
     """
 
     def __init__(self, trainer, *, n_hist: int = 128, metrics_every: float = 20.0,
@@ -450,7 +461,7 @@ class ViewImages:
         self._metrics_next = -math.inf
         self.scores: dict | None = None
         self.series = _Series()
-        self._blit: fastplot.Blit | None = None
+        self.blit: fastplot.Blit | None = None
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
@@ -475,8 +486,8 @@ class ViewImages:
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
-        blit = self._blit = fastplot.Blit(fig)
-        gs = fig.add_gridspec(3, 2, width_ratios=(1, 1.15), left=0.02, right=0.985, bottom=0.1,
+        blit = self.blit = fastplot.Blit(fig)
+        gs = fig.add_gridspec(3, 2, width_ratios=(1, 1.15), left=0.02, right=0.965, bottom=0.1,
                               top=0.93, wspace=0.16, hspace=0.75)
         ax = fig.add_subplot(gs[:, 0])
         self.grid = blit.animate(ax.imshow(frame["grid"], cmap="gray", vmin=0, vmax=1,
@@ -496,13 +507,13 @@ class ViewImages:
         self.h_fake = blit.animate(self.ax_h.stairs(empty, np.linspace(0, 1, 21), color=FAKE,
                                                     fill=True, alpha=0.45, label="D(G(z)), fake"))
         fastplot.legend_above(self.ax_h, ncol=2)
-        self.curves[1].ax.set_xlabel("step")
+        self.curves[1].ax.set_xlabel("step", labelpad=16)
         self._loss = None
         self._edges = np.linspace(0, 1, 21)
 
     def draw(self, frame: dict) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
-        if self._blit is None:
+        if self.blit is None:
             self._build(frame)
         if frame["loss"] != self._loss:
             self._loss = frame["loss"]
@@ -511,14 +522,14 @@ class ViewImages:
             self.ax_h.set_xlabel("D(x) = probability of real" if fixed else label)
             self._edges = np.linspace(0, 1, 21) if fixed else self._edges
             self.ax_h.set_xlim(self._edges[0], self._edges[-1])
-            self._blit.invalidate()
+            self.blit.invalidate()
         both = np.concatenate([frame["d_real"], frame["d_fake"]])
         if self._loss not in losses.PROBABILITY_LOSSES:
             new = fastplot.range_for(both, (self._edges[0], self._edges[-1]))
             if new != (self._edges[0], self._edges[-1]):
                 self._edges = np.linspace(*new, 21)
                 self.ax_h.set_xlim(*new)
-                self._blit.invalidate()
+                self.blit.invalidate()
         for stairs, d in ((self.h_real, frame["d_real"]), (self.h_fake, frame["d_fake"])):
             counts, _ = np.histogram(np.clip(d, self._edges[0], self._edges[-1]), self._edges)
             stairs.set_data(counts / max(len(d), 1), self._edges)
@@ -531,9 +542,8 @@ class ViewImages:
             self.metrics_text[1].text = (f"FID-like {s['fid']:.1f} · IS-like "
                                          f"{s['inception_score']:.2f} · "
                                          f"classes {s['class_coverage']}/10")
-        self.curves[0].update(frame["series"])
-        self.curves[1].update(frame["series"])
-        return self._blit.frame()
+        _update_curves(self.curves, frame)
+        return self.blit.frame()
 
 
 def make_view(kind: str, trainer, toy=None, **options):

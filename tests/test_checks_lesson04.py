@@ -241,3 +241,19 @@ def test_train_step_stale_d_and_unfinished():
 
     rejects(checks.check_train_step, stale, "before", "after opt_D.step()")
     rejects(checks.check_train_step, todo, "not written yet")
+
+
+def test_train_step_averaged_d_loss():
+    def averaged(G, D, opt_G, opt_D, x_real, z):
+        d = D(torch.cat([x_real, G(z).detach()]))  # one batch of 2B, one mean
+        target = torch.cat([torch.ones(len(x_real)), torch.zeros(len(z))])
+        opt_D.zero_grad()
+        F.binary_cross_entropy_with_logits(d, target).backward()
+        opt_D.step()
+        D.requires_grad_(False)
+        opt_G.zero_grad()
+        ref.g_loss(D(G(z))).backward()
+        opt_G.step()
+        D.requires_grad_(True)
+
+    rejects(checks.check_train_step, averaged, "half", "adds the two means")

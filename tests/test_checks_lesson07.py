@@ -189,7 +189,7 @@ def test_fixed_rejects_untrained_and_wrong_objects():
 def test_fixed_reports_metrics_and_changes():
     trainer = presets.toy_trainer("ring", "collapse", seed=0, lr_D=1e-3)
     trainer.train(30)
-    rejects(checks.check_fixed, trainer, "modes", "high quality", "lr_D 0.005 -> 0.001",
+    rejects(checks.check_fixed, trainer, "modes", "high quality", "lr_D 0.0002 -> 0.001",
             preset="collapse", min_steps=10)
 
 
@@ -224,3 +224,13 @@ def test_reference_fixes_are_valid_changes():
         trainer = presets.toy_trainer("ring", preset, seed=0, **fix)
         trainer.step()
         assert trainer.config.lr_D == trainer.config.lr_G == 2e-3 and trainer.config.ema == 0.99
+
+
+def test_fixed_reads_a_dashboards_trainer():
+    from gan_course import live
+
+    trainer = presets.toy_trainer("ring", "collapse", seed=0)
+    dash = live.Dashboard(trainer, headless=True)
+    dash.run(5)
+    rejects(checks.check_fixed, dash, "trained only 5 steps")
+    dash.close()

@@ -257,11 +257,20 @@ def test_pacer_draws_by_wall_clock_and_soon_after_a_change(monkeypatch):
 
     assert not at(0.4) and at(0.5)
     assert pacer.speed(50) == 100.0  # 50 steps in 0.5 s
-    clock[0] = 0.7  # that picture took 0.2 s: pictures now every 9 x 0.2 s
+    clock[0] = 0.7  # that picture took 0.2 s: pictures now every 12 x 0.2 s
     pacer.drew(50)
-    assert not at(2.0) and at(2.5)
+    assert not at(3.0) and at(3.1)
     assert at(1.25, changed_at=0.9), "0.3 s after a change, once the last picture is 0.5 s old"
     assert not at(1.1, changed_at=0.9)
+    at(3.0)
+    clock[0] = 5.0  # a full redraw of 2 s sets no pace
+    pacer.drew(60, full=True)
+    assert pacer.interval == pytest.approx(2.4)
+    for t in range(6, 11):  # neither do slow pictures beyond MAX_INTERVAL
+        at(t)
+        clock[0] = t + 0.9
+        pacer.drew(60)
+    assert pacer.interval == live.MAX_INTERVAL
 
 
 # --------------------------------------------------------------------------- several dashboards
@@ -470,3 +479,13 @@ def test_images_view_shows_the_classifier_metrics():
     view.draw(frame)
     assert "FID-like" in view.metrics_text[1].text
     assert view.capture(trainer)["scores"] is frame["scores"]  # not again before 60 s
+
+
+def test_nice_ranges_give_round_ticks():
+    from gan_course.fastplot import nice_range
+
+    assert nice_range(0, 8) == (0, 8)
+    assert nice_range(0.13, 1.47) == (0.0, 2.0)
+    lo, hi = nice_range(-0.3, 0.9)
+    assert lo <= -0.3 and hi >= 0.9 and all(abs(v - round(v, 3)) < 1e-9
+                                            for v in (lo + f * (hi - lo) for f in (0.25, 0.5)))

@@ -407,6 +407,9 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
         if _same(got_D, _neg(expected["D"])):
             return ("D's gradient has the wrong sign: D's loss is -V = -(E[log D(x)] + "
                     "E[log(1 - D(G(z)))]) (minimising it ascends V)")
+        if _same(got_D, [0.5 * g for g in expected["D"]]):
+            return ("D's gradient is half the reference's: you averaged the real and fake terms "
+                    "(or took one mean over both batches); D's loss adds the two means")
         return ("D's gradient differs from the reference's: check D's loss (exercise 1), and "
                 "that D scores x_real and G(z) for the z passed in")
     if ("D", "G") in log.grad_into:
