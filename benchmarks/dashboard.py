@@ -8,8 +8,9 @@ For each GAN: a plain `trainer.step()` loop (headless) and the same trainer driv
 plotting code at the default refresh rate (no browser attached: the widget messages go nowhere,
 which is what they cost the kernel anyway). Both run for the same wall time on the same pinned
 number of torch threads, alternating A B A B to spread the noise of a shared machine; the table
-gives the medians and their ratio (target: >= 0.85x), the pictures drawn per second and the
-milliseconds each took (capture + draw + encode).
+gives the medians and their ratio (target: >= 0.85x); the CPU ratio compares CPU seconds per
+step instead (headless / live), which a busy machine disturbs less; then the pictures drawn per
+second and the milliseconds each took (capture + draw + encode, wall clock).
 """
 
 from __future__ import annotations
@@ -31,32 +32,33 @@ CASES = {
 }
 
 
-def headless_rate(trainer, seconds: float) -> float:
-    """Steps per second of a plain `trainer.step()` loop in this thread."""
-    start, steps = time.perf_counter(), 0
+def headless_rate(trainer, seconds: float) -> tuple[float, float]:
+    """(steps per second, CPU seconds per step) of a plain `trainer.step()` loop."""
+    start, cpu, steps = time.perf_counter(), time.process_time(), 0
     while time.perf_counter() - start < seconds:
         trainer.step()
         steps += 1
-    return steps / (time.perf_counter() - start)
+    return steps / (time.perf_counter() - start), (time.process_time() - cpu) / steps
 
 
-def live_rate(dash, seconds: float) -> tuple[float, int, float]:
-    """(steps/s, pictures drawn, seconds they took) while the dashboard's thread trains.
+def live_rate(dash, seconds: float) -> tuple[float, float, int, float]:
+    """(steps/s, CPU s/step, pictures drawn, seconds they took) while the dashboard trains.
 
     Timed from Start to the Pause request: the picture a Pause draws after it is not counted,
     as a continuous run would not draw it.
     """
     frames, cost = dash.frames, dash.frame_seconds
     steps = dash.trainer.step_count
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     dash.start()
     time.sleep(seconds)
     done, elapsed = dash.trainer.step_count - steps, time.perf_counter() - start
+    cpu = time.process_time() - cpu  # this thread sleeps: the training thread's CPU time
     drawn, drawing = dash.frames - frames, dash.frame_seconds - cost
     dash.pause()
     if dash.error:
         raise RuntimeError(dash.error)
-    return done / elapsed, drawn, drawing
+    return done / elapsed, cpu / max(done, 1), drawn, drawing
 
 
 def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple:
@@ -68,15 +70,17 @@ def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple
     torch.set_num_threads(threads)
     plain.train(3)  # warm-up: first-call allocations
     dash.run(3)  # and the dashboard's first picture (a full draw, before the learner's Start)
-    rates, live_rates, frames, drawing, elapsed = [], [], 0, 0.0, 0.0
+    plain_runs, live_runs, frames, drawing, elapsed = [], [], 0, 0.0, 0.0
     for _ in range(repeats):  # alternate, so that both see the same machine load
-        rates.append(headless_rate(plain, seconds))
-        rate, drawn, cost = live_rate(dash, seconds)
-        live_rates.append(rate)
+        plain_runs.append(headless_rate(plain, seconds))
+        rate, cpu, drawn, cost = live_rate(dash, seconds)
+        live_runs.append((rate, cpu))
         frames, drawing, elapsed = frames + drawn, drawing + cost, elapsed + seconds
     dash.close()
-    h, w = statistics.median(rates), statistics.median(live_rates)
-    return name, view, threads, h, w, w / h, frames / elapsed, 1e3 * drawing / max(frames, 1)
+    h, w = (statistics.median(r[0] for r in runs) for runs in (plain_runs, live_runs))
+    h_cpu, w_cpu = (statistics.median(r[1] for r in runs) for runs in (plain_runs, live_runs))
+    return (name, view, threads, h, w, w / h, h_cpu / w_cpu, frames / elapsed,
+            1e3 * drawing / max(frames, 1))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,12 +97,12 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(measure(name, args.scale, args.repeats, args.threads))
         print(f"done {name}", flush=True)
     print()
-    print("| GAN | view | threads | headless steps/s | live steps/s | ratio | frames/s "
-          "| ms/frame |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, view, threads, h, w, ratio, fps, ms in rows:
-        print(f"| {name} | {view} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | {fps:.2f} | "
-              f"{ms:.0f} |")
+    print("| GAN | view | threads | headless steps/s | live steps/s | ratio | CPU ratio "
+          "| pictures/s | ms/picture |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, view, threads, h, w, ratio, cpu_ratio, fps, ms in rows:
+        print(f"| {name} | {view} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | "
+              f"{cpu_ratio:.2f}x | {fps:.2f} | {ms:.0f} |")
 
 
 if __name__ == "__main__":

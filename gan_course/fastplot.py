@@ -3,7 +3,8 @@
 A figure is drawn in full once; after that only its *animated* artists (lines, scatters, arrows)
 are redrawn over a saved background (blitting), heat-maps are pasted as pixels, and changing text
 is drawn with PIL, because matplotlib lays out text slowly (about 10 ms a line). A full redraw
-(0.3-1 s) happens only when an axis range must change; ranges change in jumps to make that rare.
+(0.3-1 s) happens only when a static part must change (a label, an axis range); the curve panels
+(`Curves`) scale their data into fixed axes so that a growing run never needs one.
 Everything is ``matplotlib.figure.Figure`` on the Agg canvas, never pyplot, so any thread may draw.
 """
 
@@ -26,18 +27,19 @@ __all__ = ["Blit", "Curves", "Label", "Raster", "binned", "encode", "legend_abov
 
 
 def binned(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    """Means over equal bins of consecutive points (NaN-aware), for smooth and cheap curves."""
+    """Means over bins of consecutive points (NaN-aware; the last bin may be shorter), for smooth
+    and cheap curves of at most ``max_points`` points."""
     n = len(x)
     if n <= max_points:
         return x, y
     b = math.ceil(n / max_points)
-    m = n // b * b
-    xs = x[:m].reshape(-1, b).mean(1)
-    ys = y[:m].reshape(-1, b)
-    ok = np.isfinite(ys)
+    pad = -n % b  # NaN-pad to whole bins: NaNs count for nothing
+    xs = np.concatenate([x, np.full(pad, np.nan)]).reshape(-1, b)
+    ys = np.concatenate([y, np.full(pad, np.nan)]).reshape(-1, b)
     with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(ys)
         means = np.where(ok, ys, 0).sum(1) / ok.sum(1)
-    return xs, means
+        return np.nanmean(xs, axis=1), means
 
 
 def nice_ceiling(v: float) -> float:
@@ -180,10 +182,10 @@ def font(size: int) -> ImageFont.FreeTypeFont:
 
 
 def encode(img: Image.Image, fmt: str = "jpeg") -> bytes:
-    """PNG for a picture that stays (crisp, ~30 ms), JPEG for live frames (~5 ms)."""
+    """PNG for a picture that stays (crisp, small, ~50 ms), JPEG for live frames (~5 ms)."""
     out = io.BytesIO()
     if fmt == "png":
-        img.save(out, format="png", compress_level=1)
+        img.save(out, format="png", compress_level=6)
     elif fmt == "jpeg":
         img.save(out, format="jpeg", quality=90, subsampling=0)
     else:

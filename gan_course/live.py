@@ -26,6 +26,7 @@ Layers (STYLE.md rule 15): `monitor.HealthMonitor` and the views' frames are pla
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import html
 import os
@@ -46,7 +47,7 @@ from torch import nn
 from gan_course import controls, fastplot, utils, views
 from gan_course.monitor import HealthMonitor
 from gan_course.toys import ToyDistribution
-from gan_course.training import Trainer, TrainingDiverged
+from gan_course.training import GANConfig, Trainer, TrainingDiverged
 
 __all__ = ["Dashboard", "stop_all", "default_threads"]
 
@@ -142,7 +143,8 @@ class Dashboard:
             takes at most about 8% of the time.
         threads: torch CPU threads while training; None for `default_threads`.
         headless: train blocking in the cell (see the module doc); None reads `utils.headless()`.
-        **view_options: passed to the view, e.g. ``n_fake=1000`` or ``metrics_every=0``.
+        **view_options: passed to the view, e.g. ``ema=True`` (draw G's weight average),
+            ``n_fake=1000`` or ``metrics_every=0``.
 
     Attributes:
         controls: hyperparameter name -> widget (set ``.value`` from code, as a slider drag does).
@@ -424,6 +426,27 @@ class Dashboard:
         self.draw()
         if autostart:
             self.start()
+
+    def set(self, **changes: Any) -> None:
+        """Change hyperparameters as the controls do: from the next step, even while training.
+
+        For settings without a control (``gp_lambda``, ``clip_value``, ``beta1``, ...) or your own
+        widgets: ``slider.observe(lambda c: dash.set(gp_lambda=c["new"]), names="value")``.
+        A bad value shows in the red box and changes nothing.
+        """
+        known = {f.name for f in dataclasses.fields(GANConfig)} - {"seed", "latent_dim"}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown hyperparameter(s) {sorted(unknown)}; expected some of "
+                             f"{sorted(known)} (the seed changes through reset)")
+        for key, value in changes.items():
+            if key in self.controls:
+                self.controls[key].value = value  # its callback queues the change
+            if self.controls.get(key) is None or self.controls[key].value != value:
+                with self._pending_lock:  # no control, or one whose range clamped the value
+                    self._pending[key] = value
+        if not self.running:
+            self._set_status()
 
     def draw(self) -> None:
         """Draw the picture now (waits for the step under way)."""

@@ -122,10 +122,11 @@ MNIST_RECIPES: dict[str, tuple[str, Any, Any, dict[str, Any], int]] = {
         dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
     ),
     "dcgan": (
-        "lesson 5: the course's laptop-size DCGAN (base 32 channels) with G's weight average",
-        lambda: models.DCGANGenerator(100, base_channels=32),
+        "lesson 5: the course's laptop DCGAN (G 16, D 32 base channels), Adam 1e-3 (0.5, 0.999) "
+        "for both, batch 64, G's weight average (EMA 0.999); measured in BENCHMARKS.md",
+        lambda: models.DCGANGenerator(100, base_channels=16),
         lambda: models.DCGANDiscriminator(base_channels=32),
-        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999), 2,
     ),
     "slides": (
         "the slides seed's full-size pair (2.4 M parameters in G): the default on a GPU",

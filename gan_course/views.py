@@ -5,8 +5,9 @@ Each view has two halves, so that only the training thread touches G and D:
 - ``capture(trainer) -> dict``: runs where the trainer runs; copies numbers and computes samples,
   D's output over the data space and G's gradient arrows into NumPy arrays (a *frame*). It leaves
   the training run untouched: eval mode or restored buffers, and a forked RNG. Samples come from
-  G's current weights, never from their moving average (EMA): the average lags the game by
-  about 1 / (1 - ema) steps, and the dashboard is there to watch the game.
+  G's current weights by default, not from their moving average (EMA): the average lags the game
+  by about 1 / (1 - ema) steps, and the dashboard is there to watch the game (``ema=True`` draws
+  the average, e.g. to judge a trick by the samples a run would keep).
   The dashboard may add ``frame["horizon"]``, the step at which the run will stop (the x-axis
   of the curves then spans the whole run from the start).
 - ``draw(frame) -> PIL.Image``: the picture, SIZE inches at DPI (880 x 460 pixels). The figure
@@ -154,6 +155,7 @@ class View2D:
         n_fake: fake points drawn (from a fixed z, so they move smoothly from frame to frame).
         n_arrows: how many fakes get a gradient arrow.
         resolution: heat-map cells per side.
+        ema: draw G's weight average (when the trainer keeps one) instead of G itself.
 
     Attributes:
         blit: the figure (`fastplot.Blit`) once drawn; ``blit.full`` says whether the last
@@ -161,8 +163,8 @@ class View2D:
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
-                 resolution: int = 64) -> None:
-        self.toy = toy
+                 resolution: int = 64, ema: bool = False) -> None:
+        self.toy, self.ema = toy, ema
         self.z = view_z(trainer, n_fake)
         self.n_arrows = n_arrows
         gen = torch.Generator().manual_seed(54321)
@@ -186,7 +188,7 @@ class View2D:
         """Samples, D over the plane and G's gradient at the fakes, as NumPy arrays."""
         frame = _base_frame(trainer, self.series)
         loss = frame["loss"]
-        x_fake = trainer.generate(self.z, ema=False).reshape(-1, 2)  # (n_fake, 2)
+        x_fake = trainer.generate(self.z, ema=self.ema).reshape(-1, 2)  # (n_fake, 2)
         with _untouched(trainer) as D:
             with torch.no_grad():
                 heat = _readout(_scores_on(D, self.grid, trainer.device), loss)
@@ -285,7 +287,8 @@ class View2D:
         a = a * (0.08 * (x1 - x0) / ref) if ref > 0 and np.isfinite(ref) else a * 0
         self.quiver.set_offsets(frame["fake"][: len(a)])
         self.quiver.set_UVC(a[:, 0], a[:, 1])
-        self.title.text = f"step {frame['step']}: samples over D's output"
+        who = "G's average (EMA)" if self.ema else "samples"
+        self.title.text = f"step {frame['step']}: {who} over D's output"
         _update_curves(self.curves, frame)
         s, horizon = frame["series"], frame.get("horizon")
         if "modes" in frame:
@@ -317,12 +320,15 @@ class View1D:
         toy: the data distribution; its exact density is drawn when known.
         n_fake: fake samples for the density estimate of p_G.
         points: where p_data, p_G, D and D* are evaluated, across the toy's bounds.
+        ema: as in `View2D`.
 
     Attributes:
         blit: as in `View2D`.
     """
 
-    def __init__(self, trainer, toy=None, *, n_fake: int = 2000, points: int = 400) -> None:
+    def __init__(self, trainer, toy=None, *, n_fake: int = 2000, points: int = 400,
+                 ema: bool = False) -> None:
+        self.ema = ema
         self.z = view_z(trainer, n_fake)
         gen = torch.Generator().manual_seed(54321)
         real = trainer.real.sample(5000, generator=gen).reshape(-1).numpy()
@@ -342,7 +348,7 @@ class View1D:
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
-        fake = trainer.generate(self.z, ema=False).reshape(-1).numpy()
+        fake = trainer.generate(self.z, ema=self.ema).reshape(-1).numpy()
         with _untouched(trainer) as D, torch.no_grad():
             x = torch.tensor(self.x, dtype=torch.float32)[:, None]
             d = _readout(_scores_on(D, x, trainer.device), frame["loss"])
@@ -440,22 +446,23 @@ class ViewImages:
 
     Args:
         trainer: the `Trainer` (its G makes images (B, C, H, W) in [-1, 1]).
-        n_hist: real and fake images scored by D for the histograms.
+        n_real: real images scored by D for its histogram (the fakes are the grid's samples).
         metrics_every: seconds between evaluations of the MNIST classifier metrics (0 = never);
             only for (1, 28, 28) images.
         n_metrics: samples for those metrics.
+        ema: as in `View2D`.
 
     Attributes:
         blit: as in `View2D`.
         scores: the last classifier metrics (a dict with the step they were taken at), or None.
     """
 
-    def __init__(self, trainer, *, n_hist: int = 128, metrics_every: float = 20.0,
-                 n_metrics: int = 500) -> None:
-        self.z_hist = view_z(trainer, n_hist, seed=777)
+    def __init__(self, trainer, *, n_real: int = 64, metrics_every: float = 20.0,
+                 n_metrics: int = 500, ema: bool = False) -> None:
+        self.ema = ema
         self.z_metrics = view_z(trainer, n_metrics, seed=778)
         gen = torch.Generator().manual_seed(54321)
-        self.x_real = trainer.real.sample(n_hist, generator=gen)
+        self.x_real = trainer.real.sample(n_real, generator=gen)
         self.mnist = tuple(self.x_real.shape[1:]) == (1, 28, 28)
         self.metrics_every = metrics_every if self.mnist else 0
         self._metrics_next = -math.inf
@@ -465,16 +472,15 @@ class ViewImages:
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
-        samples = trainer.generate(trainer.fixed_z, ema=False)  # (n_fixed, C, H, W)
-        x_fake = trainer.generate(self.z_hist, ema=False)
+        samples = trainer.generate(trainer.fixed_z, ema=self.ema)  # (n_fixed, C, H, W)
         # As in training: D in train mode on a real batch and a fake batch, separately.
         with _untouched(trainer, train_mode=True) as D, torch.no_grad():
             d_real = _readout(D(self.x_real.to(trainer.device)).reshape(-1), frame["loss"])
-            d_fake = _readout(D(x_fake.to(trainer.device)).reshape(-1), frame["loss"])
+            d_fake = _readout(D(samples.to(trainer.device)).reshape(-1), frame["loss"])
         frame.update(grid=image_grid(samples), d_real=d_real, d_fake=d_fake)
         start = time.monotonic()
         if self.metrics_every and start >= self._metrics_next:
-            fakes = trainer.generate(self.z_metrics, ema=False)
+            fakes = trainer.generate(self.z_metrics, ema=self.ema)
             if torch.isfinite(fakes).all():
                 self.scores = dict(metrics.mnist_scores(fakes), step=frame["step"],
                                    n=len(fakes))
@@ -534,7 +540,8 @@ class ViewImages:
             counts, _ = np.histogram(np.clip(d, self._edges[0], self._edges[-1]), self._edges)
             stairs.set_data(counts / max(len(d), 1), self._edges)
         self.grid.set_data(frame["grid"])
-        self.title.text = f"step {frame['step']}: G(fixed z)"
+        ema = ", EMA weights" if self.ema else ""
+        self.title.text = f"step {frame['step']}: G(fixed z){ema}"
         s = frame["scores"]
         if s is not None:
             self.metrics_text[0].text = (f"classifier metrics at step {s['step']} "

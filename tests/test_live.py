@@ -489,3 +489,34 @@ def test_nice_ranges_give_round_ticks():
     lo, hi = nice_range(-0.3, 0.9)
     assert lo <= -0.3 and hi >= 0.9 and all(abs(v - round(v, 3)) < 1e-9
                                             for v in (lo + f * (hi - lo) for f in (0.25, 0.5)))
+
+
+def test_binned_keeps_the_newest_points():
+    from gan_course.fastplot import binned
+
+    x = torch.arange(1, 1002).double().numpy()
+    y = x.copy()
+    y[5] = float("nan")  # a step where one side did not run
+    bx, by = binned(x, y, max_points=300)
+    assert len(bx) <= 300 and bx[-1] == by[-1] == 1001  # the last, partial bin
+    assert by[0] == 2.5
+
+
+def test_set_changes_settings_without_a_control(dash):
+    dash.start()
+    dash.set(gp_lambda=3.0, lr_G=2e-3, lr_D=0.5)  # 0.5 lies beyond the slider's end
+    assert dash.controls["lr_G"].value == 2e-3
+    want = dict(gp_lambda=3.0, lr_G=2e-3, lr_D=0.5)
+    assert until(lambda: all(getattr(dash.trainer.config, k) == v for k, v in want.items()))
+    dash.pause()
+    with pytest.raises(ValueError, match="unknown"):
+        dash.set(learning_rate=1e-3)
+
+
+def test_ema_view_draws_the_average():
+    trainer = ring_trainer(ema=0.9)
+    trainer.train(5)
+    view = views.View2D(trainer, toys.ring(), ema=True)
+    frame = view.capture(trainer)
+    assert torch.allclose(torch.tensor(frame["fake"]), trainer.generate(view.z, ema=True))
+    assert not torch.allclose(torch.tensor(frame["fake"]), trainer.generate(view.z, ema=False))

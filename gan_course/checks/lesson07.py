@@ -250,7 +250,7 @@ def _config_changes(cfg: GANConfig, preset: str | None) -> str:
     default = GANConfig()
     changed = []
     for key in ("loss", "lr_G", "lr_D", "beta1", "n_critic", "batch_size", "instance_noise",
-                "instance_noise_decay", "noisy_labels", "label_smoothing", "label_flip", "ema"):
+                "instance_noise_decay", "noisy_labels", "label_smoothing", "label_flip"):
         old, new = base.get(key, getattr(default, key)), getattr(cfg, key)
         if old != new:
             changed.append(f"{key} {old:g} -> {new:g}" if isinstance(new, float) else
