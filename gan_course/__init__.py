@@ -3,7 +3,20 @@
 Each module holds one idea the lessons taught first (see DEVELOPERS.md for the map).
 """
 
-from gan_course import checkpoints, checks, data, losses, models, plots, toys, training, utils
+from gan_course import (
+    checkpoints,
+    checks,
+    data,
+    losses,
+    metrics,
+    models,
+    monitor,
+    plots,
+    presets,
+    toys,
+    training,
+    utils,
+)
 from gan_course.utils import get_device, headless, pick, quick_mode, seed_everything, set_threads
 
 __all__ = [
@@ -11,8 +24,11 @@ __all__ = [
     "checks",
     "data",
     "losses",
+    "metrics",
     "models",
+    "monitor",
     "plots",
+    "presets",
     "toys",
     "training",
     "utils",
