@@ -5,18 +5,12 @@ from __future__ import annotations
 import math
 
 import torch
+from checkhelp import rejects
 
 from gan_course.checks import lesson01 as checks
 from gan_course.solutions import lesson01 as ref
 
 LOG_2PI = math.log(2 * math.pi)
-
-
-def rejects(check, fn, *words: str) -> None:
-    fb = check(fn, quiet=True)
-    assert not fb.ok, f"{check.__name__} accepted a wrong answer"
-    for word in words:
-        assert word.lower() in fb.message.lower(), f"{word!r} not in: {fb.message}"
 
 
 def test_references_pass():

@@ -7,16 +7,10 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from checkhelp import rejects
 
 from gan_course.checks import lesson02 as checks
 from gan_course.solutions import lesson02 as ref
-
-
-def rejects(check, fn, *words: str) -> None:
-    fb = check(fn, quiet=True)
-    assert not fb.ok, f"{check.__name__} accepted a wrong answer"
-    for word in words:
-        assert word.lower() in fb.message.lower(), f"{word!r} not in: {fb.message}"
 
 
 def test_references_pass():

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import torch
+from checkhelp import rejects
 from torch import nn
 
 from gan_course.checks import lesson03 as checks
 from gan_course.solutions import lesson03 as ref
-
-
-def rejects(check, fn, *words: str) -> None:
-    fb = check(fn, quiet=True)
-    assert not fb.ok, f"{check.__name__} accepted a wrong answer"
-    for word in words:
-        assert word.lower() in fb.message.lower(), f"{word!r} not in: {fb.message}"
 
 
 def test_references_pass():
