@@ -65,9 +65,10 @@ def stop_all() -> None:
 def default_threads(trainer: Trainer) -> int:
     """torch CPU threads for a trainer: 2 for conv nets and big MLPs (MNIST), 1 for small MLPs.
 
-    A DCGAN step is 1.6x faster on 2 threads; a toy MLP gains nothing from a second thread and
-    slows down 10x when another process competes for the cores. 1 and 2 threads also give
-    different bits, so the count is pinned.
+    A DCGAN step is 1.6x faster on 2 threads in the main thread; a toy MLP gains nothing from a
+    second thread and slows down 10x when another process competes for the cores. 1 and 2
+    threads also give different bits, so the count is pinned. Known cost (BENCHMARKS.md): in
+    this dashboard's background thread the 2-thread speed-up is lost on an idle 2-core machine.
     """
     nets = (trainer.G, trainer.D)
     has_conv = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
