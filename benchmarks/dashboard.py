@@ -2,11 +2,14 @@
 
     python -m benchmarks.dashboard                 # ring, MNIST MLP, MNIST DCGAN
     python -m benchmarks.dashboard --scale 2 --repeats 5 --only ring --threads 1
+    python -m benchmarks.dashboard --backend thread   # the dashboard's script-mode thread
 
 For each GAN: a plain `trainer.step()` loop (headless) and the same trainer driven by
-`live.Dashboard` in its background thread, drawing its pictures through the real widget and
-plotting code at the default refresh rate (no browser attached: the widget messages go nowhere,
-which is what they cost the kernel anyway). Both run for the same wall time on the same pinned
+`live.Dashboard`, drawing its pictures through the real widget and plotting code at the default
+refresh rate (no browser attached: the widget messages go nowhere, which is what they cost the
+kernel anyway). As in a Jupyter kernel, Start is pressed inside a running asyncio event loop that
+then sits idle (`--backend task`, the default), so the dashboard trains as a task on that loop;
+`--backend thread` presses it outside any loop, and the dashboard trains in a thread. Both run for the same wall time on the same pinned
 number of torch threads, alternating A B A B to spread the noise of a shared machine; the table
 gives the medians and their ratio (target: >= 0.85x); the CPU ratio compares CPU seconds per
 step instead (headless / live), which a busy machine disturbs less; then the pictures drawn per
@@ -16,6 +19,7 @@ second and the milliseconds each took (capture + draw + encode, wall clock).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import time
 
@@ -41,7 +45,7 @@ def headless_rate(trainer, seconds: float) -> tuple[float, float]:
     return steps / (time.perf_counter() - start), (time.process_time() - cpu) / steps
 
 
-def live_rate(dash, seconds: float) -> tuple[float, float, int, float]:
+def live_rate(dash, seconds: float, backend: str) -> tuple[float, float, int, float]:
     """(steps/s, CPU s/step, pictures drawn, seconds they took) while the dashboard trains.
 
     Timed from Start to the Pause request: the picture a Pause draws after it is not counted,
@@ -50,18 +54,35 @@ def live_rate(dash, seconds: float) -> tuple[float, float, int, float]:
     frames, cost = dash.frames, dash.frame_seconds
     steps = dash.trainer.step_count
     start, cpu = time.perf_counter(), time.process_time()
-    dash.start()
-    time.sleep(seconds)
-    done, elapsed = dash.trainer.step_count - steps, time.perf_counter() - start
-    cpu = time.process_time() - cpu  # this thread sleeps: the training thread's CPU time
-    drawn, drawing = dash.frames - frames, dash.frame_seconds - cost
-    dash.pause()
+
+    def sample():
+        # the process's CPU time: the training's, and the waiting's (little: it sleeps)
+        return (dash.trainer.step_count - steps, time.perf_counter() - start,
+                time.process_time() - cpu, dash.frames - frames, dash.frame_seconds - cost,
+                dash.backend)
+
+    async def session():
+        dash.start()  # inside a running loop: a task on it
+        await asyncio.sleep(seconds)  # the loop's turns go to the dashboard's task
+        result = sample()
+        dash.pause()
+        return result
+
+    if backend == "task":
+        done, elapsed, cpu, drawn, drawing, ran_as = asyncio.run(session())
+    else:
+        dash.start()  # outside any loop: a thread
+        time.sleep(seconds)
+        done, elapsed, cpu, drawn, drawing, ran_as = sample()
+        dash.pause()
     if dash.error:
         raise RuntimeError(dash.error)
+    if ran_as != backend:
+        raise RuntimeError(f"expected the dashboard to train as a {backend}, not {ran_as}")
     return done / elapsed, cpu / max(done, 1), drawn, drawing
 
 
-def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple:
+def measure(name: str, scale: float, repeats: int, threads: int | None, backend: str) -> tuple:
     view, make, seconds = CASES[name]
     seconds *= scale
     plain, watched = make(), make()  # the same GAN twice: one stepped bare, one by a dashboard
@@ -73,13 +94,13 @@ def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple
     plain_runs, live_runs, frames, drawing, elapsed = [], [], 0, 0.0, 0.0
     for _ in range(repeats):  # alternate, so that both see the same machine load
         plain_runs.append(headless_rate(plain, seconds))
-        rate, cpu, drawn, cost = live_rate(dash, seconds)
+        rate, cpu, drawn, cost = live_rate(dash, seconds, backend)
         live_runs.append((rate, cpu))
         frames, drawing, elapsed = frames + drawn, drawing + cost, elapsed + seconds
     dash.close()
     h, w = (statistics.median(r[0] for r in runs) for runs in (plain_runs, live_runs))
     h_cpu, w_cpu = (statistics.median(r[1] for r in runs) for runs in (plain_runs, live_runs))
-    return (name, view, threads, h, w, w / h, h_cpu / w_cpu, frames / elapsed,
+    return (name, view, backend, threads, h, w, w / h, h_cpu / w_cpu, frames / elapsed,
             1e3 * drawing / max(frames, 1))
 
 
@@ -91,17 +112,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", action="append", choices=tuple(CASES))
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for every case (default: live.default_threads)")
+    parser.add_argument("--backend", choices=("task", "thread"), default="task",
+                        help="task: Start inside an event loop, as in a kernel (default); "
+                             "thread: outside one")
     args = parser.parse_args(argv)
     rows = []
     for name in args.only or CASES:
-        rows.append(measure(name, args.scale, args.repeats, args.threads))
+        rows.append(measure(name, args.scale, args.repeats, args.threads, args.backend))
         print(f"done {name}", flush=True)
     print()
-    print("| GAN | view | threads | headless steps/s | live steps/s | ratio | CPU ratio "
-          "| pictures/s | ms/picture |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, view, threads, h, w, ratio, cpu_ratio, fps, ms in rows:
-        print(f"| {name} | {view} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | "
+    print("| GAN | view | dashboard runs as | threads | headless steps/s | live steps/s | ratio "
+          "| CPU ratio | pictures/s | ms/picture |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, view, backend, threads, h, w, ratio, cpu_ratio, fps, ms in rows:
+        print(f"| {name} | {view} | {backend} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | "
               f"{cpu_ratio:.2f}x | {fps:.2f} | {ms:.0f} |")
 
 

@@ -1,7 +1,7 @@
 """The live dashboard's controls: widgets that write hyperparameters, and nothing else.
 
 `gan_course.live` wires them: a control's callback copies its value into a pending dict that the
-training thread hands to `Trainer.update` before its next step. Every control carries a CSS
+training loop hands to `Trainer.update` before its next step. Every control carries a CSS
 class ``gc-<name>`` (``gc-lr_D``, ``gc-start``, ...) so that tests and tutorials can find it.
 """
 

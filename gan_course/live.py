@@ -1,4 +1,4 @@
-"""The live dashboard: a GAN trains in a background thread while you move its sliders.
+"""The live dashboard: a GAN trains in the kernel's idle time while you move its sliders.
 
     dash = live.Dashboard(trainer, view="2d")
     dash.show(steps=gc.pick(full=3000, quick=60))  # press Start, drag lr_D, watch
@@ -7,14 +7,20 @@
 How it works, and why (measured with JupyterLab 4.6, ipykernel 7.4, ipywidgets 8.1):
 
 - A running cell blocks every widget message, so a training loop inside a cell never sees a
-  slider move. `show` returns at once, and Start runs `Trainer.step` in a daemon thread. The
-  controls' callbacks (main thread) only copy values into a pending dict; the training thread hands
-  them to `Trainer.update` before its next step, so only that thread ever touches G and D.
-- The same thread draws the pictures (`gan_course.views`) by wall-clock time, about twice a
-  second, into an ``ipywidgets.Image``; drawing is kept under about 8% of the time.
-- Pause sets an event the thread checks between steps (the kernel's interrupt button does not stop
-  a thread). Re-running the cell, or a new dashboard on the same trainer or models, stops the old
-  thread first. Errors in the thread or in a callback appear in a red box, never vanish.
+  slider move. `show` returns at once, and Start schedules the training loop as a task on the
+  kernel's own asyncio event loop: it runs `Trainer.step` for about 20 ms at a time, then yields,
+  and the kernel handles the widget messages that arrived meanwhile. Everything runs on the
+  kernel's main thread, so torch keeps its full speed there (in a background thread, 2 torch
+  threads ran the MNIST DCGAN at half speed on a 2-core CPU: BENCHMARKS.md). The controls'
+  callbacks only copy values into a pending dict, which the loop hands to `Trainer.update` before
+  its next step. Outside an event loop (a script, the tests) Start uses a daemon thread instead,
+  with the same loop body; a lock keeps G and D to one stepper at a time.
+- The loop draws the pictures (`gan_course.views`) by wall-clock time, about twice a second, into
+  an ``ipywidgets.Image``; drawing is kept under about 8% of the time.
+- Pause stops the loop between steps (the kernel's interrupt button does not stop it). A cell that
+  runs while training is under way pauses it until the cell ends; `wait` trains the rest of the
+  run in its cell. Re-running the cell, or a new dashboard on the same trainer or models, stops
+  the old loop first. Errors in the loop or in a callback appear in a red box, never vanish.
 - Headless (``GAN_COURSE_HEADLESS=1`` or quick mode: nbval, scripts) `show` trains its ``steps``
   blocking in the cell through the same code and shows the final picture: the notebook has really
   trained when the cell returns, and may assert it.
@@ -25,7 +31,9 @@ Layers (STYLE.md rule 15): `monitor.HealthMonitor` and the views' frames are pla
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import dataclasses
 import functools
 import html
@@ -51,13 +59,15 @@ from gan_course.training import GANConfig, Trainer, TrainingDiverged
 
 __all__ = ["Dashboard", "stop_all", "default_threads"]
 
-STOP_TIMEOUT = 5.0  # seconds Pause waits for the step under way to finish
+STOP_TIMEOUT = 5.0  # seconds Pause waits for the step under way to finish (thread runs)
+SLICE = 0.02  # seconds of steps between the kernel's turns (task runs): slider latency
+YIELDS = 8  # loop turns per yield: a message needs a few to reach its callback
 MAX_INTERVAL = 3.0  # seconds between pictures at most, however slow drawing is
 _DASHBOARDS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 
 
 def stop_all() -> None:
-    """Pause every dashboard's training thread (e.g. before training the same models by hand)."""
+    """Pause every dashboard's training (e.g. before training the same models by hand)."""
     for dash in list(_DASHBOARDS):
         dash.pause()
 
@@ -67,8 +77,9 @@ def default_threads(trainer: Trainer) -> int:
 
     A DCGAN step is 1.6x faster on 2 threads in the main thread; a toy MLP gains nothing from a
     second thread and slows down 10x when another process competes for the cores. 1 and 2
-    threads also give different bits, so the count is pinned. Known cost (BENCHMARKS.md): in
-    this dashboard's background thread the 2-thread speed-up is lost on an idle 2-core machine.
+    threads also give different bits, so the count is pinned. In a background thread (scripts)
+    the 2-thread speed-up is lost on an idle 2-core machine (BENCHMARKS.md); in a kernel the
+    dashboard trains on the main thread and keeps it.
     """
     nets = (trainer.G, trainer.D)
     has_conv = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
@@ -128,6 +139,34 @@ class _Pacer:
             self.interval = min(max(self.refresh, 12 * statistics.median(self.costs)),
                                 MAX_INTERVAL)
         self.last, self.step = end, step
+
+
+class _Run:
+    """One stretch of training from Start to its end: how it is stopped, paced and driven."""
+
+    def __init__(self, refresh: float, step: int) -> None:
+        self.stop = threading.Event()  # asks the loop to end after its current step
+        self.done = threading.Event()  # set once the run has ended and drawn its last picture
+        self.pacer = _Pacer(refresh, step)
+        self.status_at = self.pacer.last
+        self.thread: threading.Thread | None = None
+        self.task: asyncio.Task | None = None
+        self.loop_thread: int | None = None  # the thread whose event loop runs the task
+
+    def alive(self) -> bool:
+        if self.thread is not None:
+            return self.thread.is_alive()
+        return not self.done.is_set()
+
+    def on_loop_thread(self) -> bool:
+        return self.loop_thread == threading.get_ident()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # none in this thread: a script, or a thread of its own
+        return None
 
 
 class Dashboard:
@@ -190,8 +229,7 @@ class Dashboard:
         self._reset_request: list[int | None] = []  # a reset (to a seed, or None) waiting too
         self._pending_lock = threading.Lock()
         self._model_lock = threading.RLock()  # held by whoever steps the trainer or draws
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._run: _Run | None = None  # the current or last run
         self._budget: int | None = None  # steps one Start trains (None: until paused)
         self._target: int | None = None  # the step at which the current run stops
         self._flags: list = []
@@ -287,18 +325,26 @@ class Dashboard:
     # ----------------------------------------------------------------- actions
     @property
     def running(self) -> bool:
-        """True while the training thread runs (and was not asked to stop)."""
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+        """True while a run trains (and was not asked to stop)."""
+        run = self._run
+        return run is not None and not run.stop.is_set() and run.alive()
+
+    @property
+    def backend(self) -> str | None:
+        """How the current or last run trains: "task" (the kernel's event loop), "thread", None."""
+        run = self._run
+        return None if run is None else "task" if run.task is not None else "thread"
 
     def start(self, steps: int | None = None) -> None:
-        """Train in a background thread until paused; returns at once.
+        """Start training and return at once: as a task on the calling thread's running asyncio
+        loop (a Jupyter kernel), else in a background thread. Pause stops it.
 
         A run stops by itself after ``steps`` steps (default: the budget given to `show`, None
         for no limit); the next Start trains as many more.
         """
         if steps is not None:
             self._budget, self._target = _check_steps(steps), None
-        if self.running or not self._join(STOP_TIMEOUT):
+        if self.running or not self._end_run(STOP_TIMEOUT):
             return
         for other in list(_DASHBOARDS):  # two threads must never step the same models
             shared = _models(other.trainer) & _models(self.trainer)
@@ -310,29 +356,41 @@ class Dashboard:
         self.monitor.recovered()
         self.diverged, self._note = None, None
         self._clear_error()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, args=(self._stop,), daemon=True,
-                                        name=f"gan-course-dashboard-{self.name or id(self)}")
+        run = self._run = _Run(self.refresh, self.trainer.step_count)
         self._set_button(running=True)
-        self._thread.start()
+        loop = _running_loop()
+        if loop is not None:
+            run.loop_thread = threading.get_ident()
+            run.task = loop.create_task(self._task_main(run))
+        else:
+            run.thread = threading.Thread(target=self._thread_main, args=(run,), daemon=True,
+                                          name=f"gan-course-dashboard-{self.name or id(self)}")
+            run.thread.start()
 
     def pause(self, *, note: str | None = None) -> None:
-        """Stop the training thread after its current step (waits up to STOP_TIMEOUT s)."""
-        self._stop.set()
-        self._join(STOP_TIMEOUT)
+        """Stop training after the current step (waits up to STOP_TIMEOUT s for it)."""
+        self._end_run(STOP_TIMEOUT)
         self._set_button(running=False)
         if note:
             self._note = note
         self._set_status()
 
-    def _join(self, timeout: float) -> bool:
-        thread = self._thread
-        if thread is None or thread is threading.current_thread():
+    def _end_run(self, timeout: float) -> bool:
+        """Stop the current run and wait for its end; False (and a red box) if it did not end."""
+        run = self._run
+        if run is None or run.done.is_set() or run.thread is threading.current_thread():
             return True
-        self._stop.set()
-        thread.join(timeout)
-        if thread.is_alive():
-            self._show_error(f"the training thread did not stop within {timeout:g} s "
+        run.stop.set()
+        if run.on_loop_thread():  # its task waits for its next turn, between two steps
+            run.task.cancel()
+            self._finish(run)
+            return True
+        if run.thread is not None:
+            run.thread.join(timeout)
+        else:  # a task on another thread's loop
+            run.done.wait(timeout)
+        if run.alive():
+            self._show_error(f"training did not stop within {timeout:g} s "
                              "(a very slow step?); press Pause again")
             return False
         return True
@@ -340,11 +398,26 @@ class Dashboard:
     def wait(self, timeout: float | None = None) -> None:
         """Block until the current run ends (its step budget, Pause, an error).
 
-        Headless runs have already ended. While a cell waits, the widgets do not respond.
+        Headless runs have already ended. While a cell waits, the widgets do not respond; in a
+        kernel the cell trains the rest of the run itself (the loop's turns come after the cell),
+        and after ``timeout`` seconds hands what is left back to the loop.
         """
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        run = self._run
+        if run is None or run.done.is_set():
+            return
+        if run.thread is not None:
+            run.thread.join(timeout)
+        elif not run.on_loop_thread():
+            run.done.wait(timeout)
+        else:
+            end = None if timeout is None else time.perf_counter() + timeout
+            run.task.cancel()
+            with self._pinned_threads():
+                going = self._guarded_slices(run, until=end)
+            if going:  # out of time: the loop trains the rest
+                run.task = asyncio.get_running_loop().create_task(self._task_main(run))
+            else:
+                self._finish(run)
 
     def close(self) -> None:
         """Stop training and remove the widgets (a re-run cell does this to the old dashboard)."""
@@ -461,9 +534,9 @@ class Dashboard:
         with open(path, "wb") as f:
             f.write(self.png)
 
-    # ----------------------------------------------------------------- the training thread
+    # ----------------------------------------------------------------- the training loop
     def _set_threads(self) -> None:
-        # Each thread keeps its own OpenMP setting, so the training thread pins its own.
+        # Each thread keeps its own OpenMP setting, so a training thread pins its own.
         torch.set_num_threads(self.threads)
 
     def _apply_pending(self) -> bool:
@@ -500,39 +573,91 @@ class Dashboard:
             self._set_status()  # show the values in use now, not at the next picture
         return numbers
 
-    def _loop(self, stop: threading.Event) -> None:
-        self._set_threads()
-        pacer = _Pacer(self.refresh, self.trainer.step_count)
-        status_at = time.perf_counter()
+    def _slices(self, run: _Run, *, until: float | None = None,
+                slice_s: float | None = None) -> bool:
+        """Train the run's steps, drawing when due, for ``slice_s`` seconds (None: to its end)
+        or to ``until`` (a perf_counter time). True if the run goes on, False once it has ended."""
+        pacer, start = run.pacer, time.perf_counter()
+        while not run.stop.is_set():
+            if self._target is not None and self.trainer.step_count >= self._target:
+                self._note = f"finished a run of {self._budget} steps; Start trains as many more"
+                return False
+            with self._model_lock:
+                if self._train_one() is None:
+                    self._note = "paused: training diverged; change a setting and Start again"
+                    return False
+                if pacer.due(self._changed_at):
+                    self._speed = pacer.speed(self.trainer.step_count)
+                    self._publish()
+                    blit = getattr(self.view, "blit", None)
+                    pacer.drew(self.trainer.step_count, full=bool(getattr(blit, "full", 0)))
+                    run.status_at = pacer.last
+                elif pacer.now - run.status_at >= self.refresh:  # the step count keeps ticking
+                    self._set_status()
+                    run.status_at = pacer.now
+            now = time.perf_counter()
+            if ((slice_s is not None and now - start >= slice_s)
+                    or (until is not None and now >= until)):
+                return True
+        return False
+
+    def _guarded_slices(self, run: _Run, **kwargs: Any) -> bool:
+        """`_slices`, with an error shown in the red box and ending the run."""
         try:
-            while not stop.is_set():
-                if self._target is not None and self.trainer.step_count >= self._target:
-                    self._note = (f"finished a run of {self._budget} steps; "
-                                  "Start trains as many more")
-                    break
-                with self._model_lock:
-                    if self._train_one() is None:
-                        self._note = "paused: training diverged; change a setting and Start again"
-                        break
-                    if pacer.due(self._changed_at):
-                        self._speed = pacer.speed(self.trainer.step_count)
-                        self._publish()
-                        blit = getattr(self.view, "blit", None)
-                        pacer.drew(self.trainer.step_count, full=bool(getattr(blit, "full", 0)))
-                        status_at = pacer.last
-                    elif pacer.now - status_at >= self.refresh:  # the step count keeps ticking
-                        self._set_status()
-                        status_at = pacer.now
+            return self._slices(run, **kwargs)
         except Exception:
             self._show_error(traceback.format_exc())
             self._note = "stopped by an error (see the red box)"
+            return False
+
+    def _thread_main(self, run: _Run) -> None:
+        self._set_threads()
+        try:
+            self._guarded_slices(run)
         finally:
-            stop.set()
-            try:
-                with self._model_lock:
-                    self._publish()  # the picture of the last step
-            except Exception:
-                self._show_error(traceback.format_exc())
+            self._finish(run)
+
+    async def _task_main(self, run: _Run) -> None:
+        try:
+            while True:
+                with self._pinned_threads():
+                    going = self._guarded_slices(run, slice_s=SLICE)
+                if not going:
+                    break
+                for _ in range(YIELDS):  # the kernel's turn: widget messages, other tasks
+                    await asyncio.sleep(0)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            pass  # Pause, `wait` or the loop's shutdown; they end the run
+        finally:
+            if run.task is asyncio.current_task():  # not handed on to `wait`
+                self._finish(run)
+
+    @contextlib.contextmanager
+    def _pinned_threads(self):
+        """This dashboard's torch threads for a stretch of steps on the kernel's thread, then the
+        learner's setting back."""
+        before = torch.get_num_threads()
+        if before != self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            yield
+        finally:
+            if before != self.threads:
+                torch.set_num_threads(before)
+
+    def _finish(self, run: _Run) -> None:
+        """End a run once: draw its last step, show Start again."""
+        if run.done.is_set():
+            return
+        run.stop.set()
+        try:
+            with self._model_lock:
+                self._publish()  # the picture of the last step
+        except Exception:
+            self._show_error(traceback.format_exc())
+        finally:
+            run.done.set()
+        if run is self._run:
             self._set_button(running=False)
             self._set_status()
 

@@ -2,7 +2,8 @@
 
 Lesson 4 writes this loop out by hand (Goodfellow's Algorithm 1); from lesson 5 on the lessons use
 this class. It is a small object you step. It has no plotting, printing or widget code: the live
-dashboard (`gan_course.live`) drives it from a background thread and calls `update` between steps.
+dashboard (`gan_course.live`) steps it between the kernel's messages and calls `update` between
+steps.
 
     cfg = GANConfig(loss="non-saturating", lr_G=1e-3, lr_D=1e-3)
     trainer = Trainer(G, D, gc.data.ring(), cfg)

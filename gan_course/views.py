@@ -1,6 +1,6 @@
 """The live dashboard's pictures: what a GAN is doing, drawn fast enough to watch it train.
 
-Each view has two halves, so that only the training thread touches G and D:
+Each view has two halves, so that only the training loop touches G and D:
 
 - ``capture(trainer) -> dict``: runs where the trainer runs; copies numbers and computes samples,
   D's output over the data space and G's gradient arrows into NumPy arrays (a *frame*). It leaves

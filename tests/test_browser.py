@@ -1,6 +1,6 @@
 """The live dashboard in a real JupyterLab driven by a real Chromium (Playwright).
 
-What only a browser shows: that the sliders stay alive while the training thread runs (a slider
+What only a browser shows: that the sliders stay alive while training runs (a slider
 dead after its first change shows only on the second drag, so we drag three times), that each
 learning rate dragged to is the one the trainer uses within a second, that Pause stops the
 steps, and that the widgets render without an error. A screenshot goes to tests/artifacts/.
@@ -35,14 +35,17 @@ TOKEN = "gan-course-browser-test"
 CELLS = ("""\
 from gan_course import live, presets
 
+previous = globals().get("dash")  # the last run's dashboard, if any
 trainer = presets.toy_trainer("ring", "course", seed=0)
 dash = live.Dashboard(trainer, view="2d")
 dash.show()
 """, """\
 import threading
 
-running = [t.name for t in threading.enumerate() if t.name.startswith("gan-course-dashboard")]
-print(f"run {len(In)}: {len(running)} training threads")
+threads = [t for t in threading.enumerate() if t.name.startswith("gan-course-dashboard")]
+loops = [d for d in list(live._DASHBOARDS) if d.running]
+print(f"run {len(In)}: {len(threads) + len(loops)} training loops; "
+      f"the previous dashboard trained as a {previous and previous.backend}")
 """)
 
 if not Path(CHROMIUM).exists():
@@ -132,10 +135,12 @@ def open_and_run(page, url: str) -> None:
     wait_for(page, lambda: "paused" in status(page), 30, "the first picture")
 
 
-def thread_check(page) -> tuple[int, int] | None:
-    """(run, training threads) printed by the second cell, or None before it ran."""
-    match = re.search(r"run (\d+): (\d+) training threads", page.locator("body").inner_text())
-    return (int(match.group(1)), int(match.group(2))) if match else None
+def thread_check(page) -> tuple[int, int, str] | None:
+    """(run, training loops, how the previous dashboard trained) printed by the second cell, or
+    None before it ran."""
+    match = re.search(r"run (\d+): (\d+) training loops; the previous dashboard trained as a "
+                      r"(\w+)", page.locator("body").inner_text())
+    return (int(match.group(1)), int(match.group(2)), match.group(3)) if match else None
 
 
 @pytest.fixture
@@ -209,12 +214,13 @@ def test_dashboard_in_jupyterlab(lab):
             page.wait_for_timeout(1500)  # let D's heat-map show the change
             page.screenshot(path=str(ARTIFACTS / "dashboard_running.png"), full_page=True)
 
-            # Re-run every cell while training runs: the new dashboard stops the old thread.
+            # Re-run every cell while training runs: the new dashboard stops the old loop.
             first_run = wait_for(page, lambda: thread_check(page), 10, "the thread check")[0]
             run_all(page)
             check = wait_for(page, lambda: (c := thread_check(page)) and c[0] > first_run and c,
                              60, "the re-run thread check")
-            assert check[1] == 0, "re-running the cell must stop the old training thread"
+            assert check[1] == 0, "re-running the cell must stop the old training loop"
+            assert check[2] == "task", "in a kernel, training runs on its event loop"
             assert page.locator(".gc-status").count() == 1
             wait_for(page, lambda: "step 0" in status(page), 10, "the new dashboard")
             page.locator("button.gc-start").click()
