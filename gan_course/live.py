@@ -412,8 +412,12 @@ class Dashboard:
         else:
             end = None if timeout is None else time.perf_counter() + timeout
             run.task.cancel()
-            with self._pinned_threads():
-                going = self._guarded_slices(run, until=end)
+            try:
+                with self._pinned_threads():
+                    going = self._guarded_slices(run, until=end)
+            except BaseException:  # the kernel's interrupt button: the run ends here
+                self._finish(run)
+                raise
             if going:  # out of time: the loop trains the rest
                 run.task = asyncio.get_running_loop().create_task(self._task_main(run))
             else:

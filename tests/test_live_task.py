@@ -190,3 +190,24 @@ def test_new_dashboard_stops_the_running_task(how):
         second.close()
         first.close()
     asyncio.run(main())
+
+
+def test_interrupting_a_waiting_cell_ends_the_run(monkeypatch):
+    async def body(dash):
+        step = dash.trainer.step
+
+        def interrupted(**kwargs):
+            if dash.trainer.step_count >= 15:
+                raise KeyboardInterrupt  # the kernel's interrupt button during `wait`
+            return step(**kwargs)
+
+        dash.start(steps=100)
+        monkeypatch.setattr(dash.trainer, "step", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            dash.wait()
+        assert not dash.running and dash._run.done.is_set()
+        assert "paused" in dash.status.value and dash.buttons["start"].description == "Start"
+        monkeypatch.setattr(dash.trainer, "step", step)
+        dash.start()  # and the learner goes on
+        assert await until(lambda: dash.trainer.step_count > 20)
+    in_loop(body)
