@@ -22,6 +22,19 @@ def test_every_toy_recipe_builds_and_steps(recipe):
     assert out["step"] == 1 and trainer.config.seed == 1
 
 
+def widths(net):
+    return [m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)][:-1]
+
+
+def test_course_recipe_gives_the_grid_bigger_networks():
+    ring, grid = (presets.toy_trainer(name, "course", seed=0) for name in ("ring", "grid"))
+    assert widths(ring.G) == widths(ring.D) == [128, 128]
+    assert widths(grid.G) == [128, 128, 128] and widths(grid.D) == [256, 256]
+    small = presets.toy_trainer("grid", "course", seed=0, hidden=(64, 32))
+    assert widths(small.G) == widths(small.D) == [64, 32]
+    assert presets.toy_trainer(toys.grid(), "course").G.state_dict().keys() == grid.G.state_dict().keys()
+
+
 @pytest.mark.parametrize("model", sorted(presets.MNIST_RECIPES))
 def test_every_mnist_recipe_builds_and_steps(model):
     trainer = presets.mnist_trainer(model, set_threads=False, batch_size=8)
