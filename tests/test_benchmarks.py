@@ -1,0 +1,36 @@
+"""The benchmark entry points run and write what the benchmarks issue names (tiny sizes: these
+check the plumbing, never a speed; the numbers live in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import dashboard, mnist, toy
+
+
+def test_toy_writes_samples_and_seconds_per_seed(tmp_path, capsys):
+    toy.main(["--dataset", "grid", "--seeds", "0,1", "--config", "course", "--steps", "5",
+              "--out", str(tmp_path)])
+    for seed in (0, 1):
+        saved = np.load(tmp_path / f"grid_course_seed{seed}.npz")
+        assert saved["x"].shape == (2500, 2) and float(saved["seconds"]) > 0
+    table = capsys.readouterr().out
+    assert "modes mean" in table and "\ncourse " in table
+
+
+@pytest.mark.parametrize("backend", ["task", "thread"])
+def test_dashboard_measures_the_backend_it_names(backend, capsys):
+    dashboard.main(["--only", "ring", "--scale", "0.05", "--repeats", "1",
+                    "--backend", backend])
+    row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ring")]
+    assert len(row) == 1 and f"| {backend} |" in row[0]
+
+
+def test_mnist_writes_10000_digits(tmp_path, capsys):
+    out = tmp_path / "mlp.npz"
+    mnist.main(["--model", "mlp", "--seconds", "1", "--out", str(out)])
+    saved = np.load(out)
+    assert saved["x"].shape == (10_000, 28, 28) and saved["x"].dtype == np.uint8
+    assert int(saved["steps"]) > 0 and float(saved["seconds"]) >= 1
+    assert "IS" in capsys.readouterr().out
