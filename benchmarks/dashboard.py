@@ -9,11 +9,12 @@ For each GAN: a plain `trainer.step()` loop (headless) and the same trainer driv
 refresh rate (no browser attached: the widget messages go nowhere, which is what they cost the
 kernel anyway). As in a Jupyter kernel, Start is pressed inside a running asyncio event loop that
 then sits idle (`--backend task`, the default), so the dashboard trains as a task on that loop;
-`--backend thread` presses it outside any loop, and the dashboard trains in a thread. Both run for the same wall time on the same pinned
-number of torch threads, alternating A B A B to spread the noise of a shared machine; the table
-gives the medians and their ratio (target: >= 0.85x); the CPU ratio compares CPU seconds per
-step instead (headless / live), which a busy machine disturbs less; then the pictures drawn per
-second and the milliseconds each took (capture + draw + encode, wall clock).
+`--backend thread` presses it outside any loop, and the dashboard trains in a thread. Both run
+for the same wall time on the same pinned number of torch threads, alternating A B A B to spread
+the noise of a shared machine; the table gives the medians and their ratio (target: >= 0.85x);
+the CPU ratio compares CPU seconds per step instead (headless / live), which a busy machine
+disturbs less; then the pictures drawn per second and the milliseconds each took (capture +
+draw + encode, wall clock).
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ How it works, and why (measured with JupyterLab 4.6, ipykernel 7.4, ipywidgets 8
   an ``ipywidgets.Image``; drawing is kept under about 8% of the time.
 - Pause stops the loop between steps (the kernel's interrupt button does not stop it). While a
   cell runs, the loop gets no turn, so training waits for the cell to end (in a script's thread it
-  would go on); `wait` trains the rest of the run in its cell. Re-running the cell, or a new dashboard on the same trainer or models, stops
-  the old loop first. Errors in the loop or in a callback appear in a red box, never vanish.
+  would go on); `wait` trains the rest of the run in its cell. Re-running the cell, or a new
+  dashboard on the same trainer or models, stops the old loop first. Errors in the loop or in a
+  callback appear in a red box, never vanish.
 - Headless (``GAN_COURSE_HEADLESS=1`` or quick mode: nbval, scripts) `show` trains its ``steps``
   blocking in the cell through the same code and shows the final picture: the notebook has really
   trained when the cell returns, and may assert it.
