@@ -148,6 +148,7 @@ class _Run:
     def __init__(self, refresh: float, step: int) -> None:
         self.stop = threading.Event()  # asks the loop to end after its current step
         self.done = threading.Event()  # set once the run has ended and drawn its last picture
+        self.finishing = False  # `_finish` has begun
         self.pacer = _Pacer(refresh, step)
         self.status_at = self.pacer.last
         self.thread: threading.Thread | None = None
@@ -379,9 +380,11 @@ class Dashboard:
     def _end_run(self, timeout: float) -> bool:
         """Stop the current run and wait for its end; False (and a red box) if it did not end."""
         run = self._run
-        if run is None or run.done.is_set() or run.thread is threading.current_thread():
+        if run is None or run.done.is_set():
             return True
         run.stop.set()
+        if run.thread is threading.current_thread():  # asked from the run itself: it ends next
+            return True
         if run.on_loop_thread():  # its task waits for its next turn, between two steps
             run.task.cancel()
             self._finish(run)
@@ -652,8 +655,9 @@ class Dashboard:
 
     def _finish(self, run: _Run) -> None:
         """End a run once: draw its last step, show Start again."""
-        if run.done.is_set():
+        if run.finishing:  # done, or under way (the last picture may call pause: a view)
             return
+        run.finishing = True
         run.stop.set()
         try:
             with self._model_lock:

@@ -246,6 +246,26 @@ def test_training_thread_is_a_daemon(dash):
     dash.pause()
 
 
+def pause_from_the_view(dash, after: int = 5) -> None:
+    """Make the dashboard's view press Pause once the trainer is past ``after`` steps (as a
+    custom view that stops training when it sees something might)."""
+    capture = dash.view.capture
+
+    def pausing(trainer):
+        if trainer.step_count > after:
+            dash.pause(note="paused by the view")
+        return capture(trainer)
+
+    dash.view.capture = pausing
+
+
+def test_pause_from_inside_the_run_stops_it(dash):
+    pause_from_the_view(dash)
+    dash.start()
+    assert until(lambda: not dash.running and dash._run.done.is_set())
+    assert dash.error is None and not dashboard_threads()
+
+
 def test_pacer_draws_by_wall_clock_and_soon_after_a_change(monkeypatch):
     clock = [0.0]
     monkeypatch.setattr(time, "perf_counter", lambda: clock[0])

@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from test_live import StubView, dashboard_threads, ring_trainer
+from test_live import StubView, dashboard_threads, pause_from_the_view, ring_trainer
 
 from gan_course import live
 
@@ -210,4 +210,14 @@ def test_interrupting_a_waiting_cell_ends_the_run(monkeypatch):
         monkeypatch.setattr(dash.trainer, "step", step)
         dash.start()  # and the learner goes on
         assert await until(lambda: dash.trainer.step_count > 20)
+    in_loop(body)
+
+
+def test_pause_from_inside_the_task_stops_it():
+    async def body(dash):
+        pause_from_the_view(dash)
+        dash.start()
+        assert await until(lambda: dash._run.done.is_set())
+        assert not dash.running and dash.error is None
+        assert "paused by the view" in dash.status.value
     in_loop(body)
