@@ -207,15 +207,18 @@ class Curves:
         ylabel, title: static texts.
         ylim: a fixed y range (e.g. (0, 1) for probabilities), or None to follow the data.
         drawstyle: matplotlib's, e.g. "steps-post" for counts.
+        mark_last: a dot on each line's newest point, so that a curve of one point shows too.
     """
 
     TICKS = np.linspace(0, 1, 5)
 
     def __init__(self, blit: Blit, ax, labels, colors, *, ylabel: str, title: str,
-                 ylim: tuple[float, float] | None = None, drawstyle: str = "default") -> None:
+                 ylim: tuple[float, float] | None = None, drawstyle: str = "default",
+                 mark_last: bool = False) -> None:
         self.blit, self.ax, self.fixed, self.ylim = blit, ax, ylim, ylim
+        marks = dict(marker="o", markersize=4, markevery=[-1]) if mark_last else {}
         self.lines = [blit.animate(ax.plot([], [], color=c, lw=1.4, label=lab,
-                                           drawstyle=drawstyle)[0])
+                                           drawstyle=drawstyle, **marks)[0])
                       for c, lab in zip(colors, labels, strict=True)]
         ax.set(xlim=(0, 1), ylim=(-0.03, 1.03), xticks=self.TICKS, yticks=self.TICKS)
         ax.tick_params(labelbottom=False, labelleft=False)

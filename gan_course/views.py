@@ -239,7 +239,7 @@ class View2D:
             self.third = fastplot.Curves(blit, ax3, ("captured",), (FAKE,), ylabel="modes",
                                          title=f"modes captured (of {m})",
                                          ylim=fastplot.nice_range(0, m),
-                                         drawstyle="steps-post")
+                                         drawstyle="steps-post", mark_last=True)
         else:
             self.third = fastplot.Curves(blit, ax3, ("|∇D|", "|∇G|"), (D_COLOR, G_COLOR),
                                          ylabel="norm", title="gradient norms")

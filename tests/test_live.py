@@ -347,6 +347,15 @@ def test_live_pictures_while_training():
 # --------------------------------------------------------------------------- headless
 
 
+def test_headless_picture_shows_the_one_modes_count():
+    """A headless run draws one picture, so the modes curve has one point: a dot shows it."""
+    d = live.Dashboard(ring_trainer(), view="2d", headless=True)
+    d.run(20)
+    line = d.view.third.lines[0]
+    assert len(d.view.modes_log) == 1 and len(line.get_xdata()) == 1
+    assert line.get_marker() == "o" and line.get_markevery() == [-1]
+
+
 def test_headless_show_trains_blocking_and_shows_the_picture(capsys):
     d = live.Dashboard(ring_trainer(), view="2d", headless=True)
     d.show(steps=12)
