@@ -34,7 +34,7 @@ def in_loop(body):
             await body(dash)
         finally:
             dash.close()
-        assert not dash.running and dash._run is None or dash._run.done.is_set()
+        assert not dash.running and (dash._run is None or dash._run.done.is_set())
     asyncio.run(main())
     assert not dashboard_threads()
 
