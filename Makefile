@@ -1,30 +1,48 @@
 # The two commands of the README's quick start. Each sets itself up on a fresh machine.
 #   make lab   - create .venv if absent, install the course, open it in JupyterLab
 #   make test  - the same set-up, then every test: ruff, unit tests, the browser test, and
-#                every notebook under nbval in quick mode
+#                every notebook under nbval in quick mode, on this CPU's native code paths and
+#                again on two others (as another CPU would pick them)
+#
+# TORCH=cpu (e.g. `make lab TORCH=cpu` on a fresh clone) installs PyTorch's CPU-only wheels,
+# a few hundred MB instead of the multi-GB CUDA build pip picks on Linux.
 
 PYTHON ?= python3
+TORCH  ?= default
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
+# Settings that make torch's CPU libraries take other code paths here, as another CPU would
+# (each changes the bits of a few training steps on the course's machine: ATen's kernels,
+# MKL's matrix products, oneDNN's convolutions). A comparison that is exact only on one CPU
+# fails under one of them.
+OTHER_CPUS := ATEN_CPU_CAPABILITY=default \
+              MKL_CBWR=COMPATIBLE,DNNL_MAX_CPU_ISA=AVX2
 
-.PHONY: lab test install browser lint unit notebooks
+.PHONY: lab test install browser lint unit notebooks notebooks-other-cpus
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@if [ "$(TORCH)" = cpu ]; then \
+		echo "installing PyTorch's CPU-only wheels from $(TORCH_CPU_INDEX)"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check --index-url $(TORCH_CPU_INDEX) \
+			torch torchvision; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab,test]'
 	touch $(STAMP)
 
+# JupyterLab refuses to start as root without --allow-root (containers, cloud notebooks).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # Debian's Chromium for the real-browser test (Playwright cannot download browsers offline).
 browser:
 	@if [ -x /usr/bin/chromium ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make test: installing Debian's chromium with apt-get (running as root) for the browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "no /usr/bin/chromium and no root apt-get: the browser test will be skipped"; fi
 
@@ -37,4 +55,10 @@ unit: $(STAMP) browser
 notebooks: $(STAMP)
 	GAN_COURSE_QUICK=1 $(PY) -m pytest $(NBVAL) -q notebooks
 
-test: lint unit notebooks
+notebooks-other-cpus: $(STAMP)
+	@for setting in $(OTHER_CPUS); do \
+		echo "notebooks with $$setting"; \
+		env $$(echo $$setting | tr , ' ') GAN_COURSE_QUICK=1 $(PY) -m pytest $(NBVAL) -q notebooks || exit 1; \
+	done
+
+test: lint unit notebooks notebooks-other-cpus

@@ -7,11 +7,15 @@ class ``gc-<name>`` (``gc-lr_D``, ``gc-start``, ...) so that tests and tutorials
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as widgets
 
 from gan_course.training import GANConfig
+from gan_course.utils import MAX_SEED
 
-__all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed", "layout"]
+__all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed", "layout",
+           "show_value"]
 
 LOSS_OPTIONS = [("saturating (minimax)", "saturating"), ("non-saturating", "non-saturating"),
                 ("least squares", "least-squares"), ("hinge", "hinge"),
@@ -35,15 +39,19 @@ def make_controls(config: GANConfig) -> dict[str, widgets.ValueWidget]:
     """One widget per live hyperparameter, starting at ``config``'s values; keys are field names."""
     lo, hi = LR_RANGE
 
+    # continuous_update=False everywhere: the value goes to Python when the learner lets go.
+    # With it on, the browser sends the slider's own position when it first draws it, snapped
+    # to the step (3e-3 came back as 3.16e-3), and that silently replaced the configured value.
     def lr(name: str, value: float) -> widgets.FloatLogSlider:
         # Wide: four decades on a short track make every pixel a big jump.
-        return widgets.FloatLogSlider(value=min(max(value, lo), hi), base=10, min=-5, max=-1,
-                                      step=0.05, readout_format=".2e", description=name,
-                                      **_look(320, 40))
+        w = widgets.FloatLogSlider(value=lo, base=10, min=-5, max=-1, step=0.05,
+                                   readout_format=".2e", description=name,
+                                   continuous_update=False, **_look(320, 40))
+        return show_value(w, value)
 
     def slider(text: str, value: float, top: float, step: float, label: int):
         return widgets.FloatSlider(value=value, min=0, max=top, step=step, description=text,
-                                   **_look(250, label))
+                                   continuous_update=False, **_look(250, label))
 
     sizes = sorted(set(BATCH_SIZES) | {config.batch_size})
     controls = {
@@ -52,7 +60,8 @@ def make_controls(config: GANConfig) -> dict[str, widgets.ValueWidget]:
         "noisy_labels": widgets.Checkbox(value=config.noisy_labels, description="noisy labels",
                                          indent=False, layout=widgets.Layout(width="120px")),
         "n_critic": widgets.IntSlider(value=config.n_critic, min=1, max=max(10, config.n_critic),
-                                      description="k (D steps)", **_look(250, 80)),
+                                      description="k (D steps)", continuous_update=False,
+                                      **_look(250, 80)),
         "loss": widgets.Dropdown(options=LOSS_OPTIONS, value=config.loss, description="loss",
                                  **_look(250, 40)),
         "batch_size": widgets.Dropdown(options=sizes, value=config.batch_size,
@@ -62,6 +71,25 @@ def make_controls(config: GANConfig) -> dict[str, widgets.ValueWidget]:
         "label_flip": slider("label flip", config.label_flip, 0.5, 0.01, 70),
     }
     return {name: _tagged(w, name) for name, w in controls.items()}
+
+
+def show_value(widget: widgets.ValueWidget, value) -> widgets.ValueWidget:
+    """Set ``widget`` to exactly ``value``, widening its range or options when the value lies
+    outside them, so that a control always shows the value the trainer uses."""
+    if isinstance(widget, widgets.FloatLogSlider):
+        if value > 0:
+            exponent = math.log10(value)
+            widget.min = min(widget.min, math.floor(exponent))
+            widget.max = max(widget.max, math.ceil(exponent))
+    elif isinstance(widget, (widgets.IntSlider, widgets.FloatSlider)):
+        widget.max = max(widget.max, value)
+        widget.min = min(widget.min, value)
+    elif isinstance(widget, widgets.Dropdown):
+        values = [o[1] if isinstance(o, tuple) else o for o in widget.options]
+        if value not in values:
+            widget.options = sorted([*widget.options, value])
+    widget.value = value
+    return widget
 
 
 def make_buttons() -> dict[str, widgets.Button]:
@@ -82,7 +110,7 @@ def make_buttons() -> dict[str, widgets.Button]:
 
 def make_seed(seed: int) -> widgets.BoundedIntText:
     """The seed box; a new value (on Enter) restarts from fresh weights."""
-    return _tagged(widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
+    return _tagged(widgets.BoundedIntText(value=seed, min=0, max=MAX_SEED, description="seed",
                                           continuous_update=False, **_look(150, 40)), "seed")
 
 

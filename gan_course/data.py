@@ -25,6 +25,7 @@ import functools
 import hashlib
 import numbers
 import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,7 @@ __all__ = [
     "cache_dir",
     "bundle_checksum",
     "BundleError",
+    "CacheError",
     "BUNDLE_PATH",
     "BUNDLE_SHA256",
     "SOURCES",
@@ -74,6 +76,7 @@ BUNDLE_PATH = Path(__file__).resolve().parent / "assets" / "mnist_test.npz"
 # sha256 of the bundled arrays (see bundle_checksum); scripts/build_mnist_bundle.py reproduces it.
 BUNDLE_SHA256 = "fdcd07872e38958cc2d21aa288d2bc674e64919529fa3d3ab3ee379432762d78"
 CACHE_ENV = "GAN_COURSE_CACHE"
+DOWNLOAD_TIMEOUT = 60.0  # seconds a download may stall before it fails with a message
 REBUILD_HINT = "rebuild it with `python scripts/build_mnist_bundle.py` from the repository root"
 # What torchvision's MNIST needs under <root>/MNIST/raw to load without downloading.
 _TORCHVISION_FILES = (
@@ -151,14 +154,10 @@ def _read_full(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray]:
             "call load_mnist(source='full', download=True) once (needs internet), "
             "or use source='bundled' (10,000 images, works offline)"
         )
-    try:
-        from torchvision.datasets import MNIST  # lazy: only the full set needs torchvision
-    except ImportError as err:
-        raise ImportError(
-            "source='full' needs torchvision (pip install torchvision); "
-            "or use source='bundled' (10,000 images, no extra package)"
-        ) from err
+    MNIST = _torchvision_mnist()
     if download and not _full_on_disk(root):
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # a stalled mirror fails instead of hanging
         try:
             MNIST(root=str(root), train=True, download=True)
         except Exception as err:  # no network, a mirror down, a checksum mismatch...
@@ -167,15 +166,60 @@ def _read_full(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray]:
                 f"could not download the full MNIST training set into {root} ({first_line}); "
                 "without internet use load_mnist(source='bundled') (10,000 images, works offline)"
             ) from err
+        finally:
+            socket.setdefaulttimeout(previous)
     return _read_full_cached(str(root))
+
+
+def _torchvision_mnist():
+    """torchvision's MNIST class, or an error that says what to install."""
+    try:
+        from torchvision.datasets import MNIST  # lazy: only the full set needs torchvision
+    except ImportError as err:
+        raise ImportError(
+            "source='full' needs torchvision (pip install torchvision); "
+            "or use source='bundled' (10,000 images, no extra package)"
+        ) from err
+    except RuntimeError as err:  # e.g. "operator torchvision::nms does not exist"
+        raise ImportError(
+            f"torchvision {_version('torchvision')} does not fit torch {torch.__version__} "
+            f"({err}); install a matching pair: pip install --upgrade torch torchvision "
+            "(or use source='bundled', which needs no torchvision)"
+        ) from err
+    return MNIST
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+class CacheError(ValueError):
+    """The full MNIST files in the cache exist but cannot be read."""
 
 
 @functools.lru_cache(maxsize=1)
 def _read_full_cached(root: str) -> tuple[np.ndarray, np.ndarray]:
-    from torchvision.datasets import MNIST
-
-    dataset = MNIST(root=root, train=True, download=False)
-    images, labels = dataset.data.numpy(), dataset.targets.numpy()
+    MNIST = _torchvision_mnist()
+    raw = Path(root) / "MNIST" / "raw"
+    try:
+        dataset = MNIST(root=root, train=True, download=False)
+        images, labels = dataset.data.numpy(), dataset.targets.numpy()
+    except Exception as err:  # torchvision asserts on bad magic numbers and short files
+        raise CacheError(
+            f"the full MNIST files in {raw} are unreadable ({type(err).__name__}: {err}); delete "
+            f"the folder {Path(root) / 'MNIST'} and call load_mnist(source='full') to download "
+            "them again, or use source='bundled' (10,000 images, works offline)"
+        ) from err
+    if images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:
+        raise CacheError(
+            f"expected N images of 28x28 and N labels in {raw}, got {images.shape} "
+            f"and {labels.shape}; delete {Path(root) / 'MNIST'} and download again"
+        )
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels
@@ -218,19 +262,24 @@ def load_mnist(
     if limit is not None:
         limit = _check_count("limit", limit)
     cache = cache_dir(root)
+    images = labels = None
     if source == "auto":
         if _full_on_disk(cache):
-            source = "full"
-            print(f"MNIST: using the full training set (60,000 images) found in {cache}")
+            try:
+                images, labels = _read_full(cache, download=False)
+                print(f"MNIST: using the full training set (60,000 images) found in {cache}")
+            except (CacheError, ImportError) as err:
+                print(f"MNIST: the full training set in {cache} cannot be used ({err}); "
+                      "using the bundled test split (10,000 images) instead")
         else:
-            source = "bundled"
             print(
                 "MNIST: using the bundled test split (10,000 images); for the full 60,000-image "
                 f"training set run gc.data.load_mnist(source='full') once (downloads into {cache})"
             )
-    if source == "full":
+        source = "full" if images is not None else "bundled"
+    if images is None and source == "full":
         images, labels = _read_full(cache, download=download)
-    else:
+    elif images is None:
         images, labels = _read_bundle(BUNDLE_PATH)
     images, labels = images[:limit], labels[:limit]
     # uint8 {0..255} -> float32 [-1, 1]; astype copies, so callers never touch the cache.

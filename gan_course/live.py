@@ -65,6 +65,18 @@ SLICE = 0.02  # seconds of steps between the kernel's turns (task runs): slider 
 YIELDS = 8  # loop turns per yield: a message needs a few to reach its callback
 MAX_INTERVAL = 3.0  # seconds between pictures at most, however slow drawing is
 _DASHBOARDS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
+# One lock per trainer, shared by every dashboard on it: whoever steps or draws holds it, so two
+# runs can never step one trainer at once, whatever the order of calls.
+_TRAINER_LOCKS: weakref.WeakKeyDictionary[Trainer, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _trainer_lock(trainer: Trainer) -> threading.RLock:
+    with _LOCKS_GUARD:
+        lock = _TRAINER_LOCKS.get(trainer)
+        if lock is None:
+            lock = _TRAINER_LOCKS[trainer] = threading.RLock()
+        return lock
 
 
 def stop_all() -> None:
@@ -230,7 +242,8 @@ class Dashboard:
         self._pending: dict[str, Any] = {}  # control values waiting for the next step
         self._reset_request: list[int | None] = []  # a reset (to a seed, or None) waiting too
         self._pending_lock = threading.Lock()
-        self._model_lock = threading.RLock()  # held by whoever steps the trainer or draws
+        self._model_lock = _trainer_lock(trainer)  # held by whoever steps the trainer or draws
+        self._closed = False
         self._run: _Run | None = None  # the current or last run
         self._budget: int | None = None  # steps one Start trains (None: until paused)
         self._target: int | None = None  # the step at which the current run stops
@@ -238,7 +251,7 @@ class Dashboard:
         self._note: str | None = None  # why the last run stopped
         self._speed = 0.0
         self._last_numbers: dict[str, float] = {}
-        self._syncing_seed = False
+        self._syncing = False  # the dashboard itself sets the widgets: no change to queue
         self._changed_at = 0.0  # when the trainer last took a control's change
         with self._model_lock:
             self._set_threads()
@@ -298,14 +311,39 @@ class Dashboard:
         self.errors.layout.display = "none"
 
     def _on_control(self, key: str, change: dict) -> None:
+        if self._syncing:
+            return
         with self._pending_lock:
             self._pending[key] = change["new"]  # the training thread applies it before a step
         if not self.running:
             self._set_status()
 
     def _on_seed(self, change: dict) -> None:
-        if not self._syncing_seed:
-            self.reset(seed=change["new"])
+        if not self._syncing:
+            try:
+                self.reset(seed=change["new"])
+            finally:
+                self._sync_controls()  # a refused seed goes back to the one in use
+
+    @contextlib.contextmanager
+    def _quiet(self):
+        """Set widgets from code without their callbacks queueing anything."""
+        before, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = before
+
+    def _sync_controls(self) -> None:
+        """Every control shows the value the trainer uses now (and the seed box its seed), plus
+        the changes still queued for the next step."""
+        cfg = self.trainer.config
+        with self._pending_lock:
+            pending = dict(self._pending)
+        with self._quiet():
+            for key, w in self.controls.items():
+                controls.show_value(w, pending.get(key, getattr(cfg, key)))
+            self.seed.value = cfg.seed
 
     def _toggle(self) -> None:
         if self.running:
@@ -344,6 +382,9 @@ class Dashboard:
         A run stops by itself after ``steps`` steps (default: the budget given to `show`, None
         for no limit); the next Start trains as many more.
         """
+        if self._closed:
+            raise RuntimeError("this dashboard was closed; make a new one to train: "
+                               "live.Dashboard(trainer)")
         if steps is not None:
             self._budget, self._target = _check_steps(steps), None
         if self.running or not self._end_run(STOP_TIMEOUT):
@@ -428,7 +469,10 @@ class Dashboard:
                 self._finish(run)
 
     def close(self) -> None:
-        """Stop training and remove the widgets (a re-run cell does this to the old dashboard)."""
+        """Stop training and remove the widgets (a re-run cell does this to the old dashboard).
+
+        A closed dashboard refuses to train again."""
+        self._closed = True
         self.pause()
         parts = [*self.controls.values(), *self.buttons.values(), self.seed, self.status,
                  self.errors, self.image, *self.widget.children, self.widget]
@@ -441,6 +485,7 @@ class Dashboard:
 
         Returns the step's numbers, or None if the trainer diverged (see `diverged`).
         """
+        self._refuse_if_closed()
         if self.running:
             self.pause()
         with self._model_lock:
@@ -449,17 +494,25 @@ class Dashboard:
             self._publish()
         return numbers
 
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise RuntimeError("this dashboard was closed; make a new one to train: "
+                               "live.Dashboard(trainer)")
+
     def reset(self, seed: int | None = None) -> None:
         """Back to the initial weights of this seed, or to fresh weights drawn from a new ``seed``.
 
-        While training runs, the thread resets before its next step and goes on.
+        While training runs, the loop resets before its next step and goes on. A seed the trainer
+        cannot take raises ValueError and changes nothing.
         """
-        if seed is not None and seed != self.seed.value:
-            self._syncing_seed = True
-            try:
+        if seed is not None and seed != self.trainer.config.seed:
+            seed = utils.check_seed(seed)
+            if self.trainer.build is None:
+                raise ValueError("this trainer was built from ready-made networks, so it can only "
+                                 "reset to its initial weights; build it with presets (or "
+                                 "Trainer(..., build=...)) to draw new ones from a seed")
+            with self._quiet():
                 self.seed.value = seed
-            finally:
-                self._syncing_seed = False
         with self._pending_lock:
             self._reset_request[:] = [seed]
         if not self.running:
@@ -474,6 +527,7 @@ class Dashboard:
         Stops early, keeping the last good weights, if the trainer diverges (see `diverged`).
         """
         steps = _check_steps(steps)
+        self._refuse_if_closed()
         if self.running:
             self.pause()
         with self._model_lock:
@@ -521,12 +575,17 @@ class Dashboard:
         if unknown:
             raise ValueError(f"unknown hyperparameter(s) {sorted(unknown)}; expected some of "
                              f"{sorted(known)} (the seed changes through reset)")
-        for key, value in changes.items():
-            if key in self.controls:
-                self.controls[key].value = value  # its callback queues the change
-            if self.controls.get(key) is None or self.controls[key].value != value:
-                with self._pending_lock:  # no control, or one whose range clamped the value
-                    self._pending[key] = value
+        with self._pending_lock:
+            queued = {**self._pending, **changes}
+        try:  # all of it valid together, or nothing queued
+            dataclasses.replace(self.trainer.config, **queued)
+            Trainer._check_critic(queued.get("loss", self.trainer.config.loss), self.trainer.D)
+        except ValueError as err:
+            self._show_error(f"could not apply {changes}: {err}")
+            return
+        with self._pending_lock:
+            self._pending.update(changes)
+        self._sync_controls()
         if not self.running:
             self._set_status()
 
@@ -558,11 +617,16 @@ class Dashboard:
             except ValueError as err:  # the trainer changed nothing; say why
                 self._show_error(f"could not apply {changes}: {err}")
         if resets:
-            self.trainer.reset(seed=resets[-1])
+            try:
+                self.trainer.reset(seed=resets[-1])
+            except ValueError as err:
+                self._show_error(f"could not reset: {err}")
             self.monitor.reset()
             self.diverged, self._flags, self._last_numbers = None, [], {}
             if self._budget is not None:
                 self._target = self._budget
+        if changes or resets:
+            self._sync_controls()  # what the trainer took, or kept
         return bool(changes or resets)
 
     def _train_one(self, *, d: bool = True, g: bool = True) -> dict[str, float] | None:
@@ -573,6 +637,7 @@ class Dashboard:
         except TrainingDiverged as err:
             self.diverged = str(err)
             self._flags = self.monitor.diverged(str(err))
+            self._sync_controls()
             return None
         self._last_numbers = numbers
         self._flags = self.monitor.update(numbers, loss=self.trainer.config.loss)
@@ -592,7 +657,8 @@ class Dashboard:
                 return False
             with self._model_lock:
                 if self._train_one() is None:
-                    self._note = "paused: training diverged; change a setting and Start again"
+                    self._note = ("paused: training diverged, so that step was undone (see the "
+                                  "message below); lower a learning rate and Start again")
                     return False
                 if pacer.due(self._changed_at):
                     self._speed = pacer.speed(self.trainer.step_count)

@@ -32,8 +32,12 @@ __all__ = [
 
 
 def _flat(scores: Tensor) -> Tensor:
-    """(B,) or (B, 1) scores -> (B,)."""
-    return scores.reshape(scores.shape[0], -1).mean(dim=1) if scores.dim() > 1 else scores
+    """(B,) or (B, 1) scores -> (B,); any other shape is a mistake (a two-class head, a
+    transposed batch) that averaging would hide, so it is refused."""
+    if scores.dim() == 1 or (scores.dim() == 2 and scores.shape[1] == 1):
+        return scores.reshape(-1)
+    raise ValueError(f"expected D's scores of shape (B,) or (B, 1): one raw score per sample, got "
+                     f"{tuple(scores.shape)}; a D with a two-class head needs one output instead")
 
 
 def _target(target: float | Tensor, like: Tensor) -> Tensor:

@@ -14,6 +14,8 @@ Every function takes torch tensors or NumPy arrays and returns plain Python numb
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 from collections.abc import Callable
 from functools import lru_cache
@@ -33,6 +35,7 @@ __all__ = [
     "feature_stats",
     "MnistClassifier",
     "CLASSIFIER_PATH",
+    "CLASSIFIER_SHA256",
     "load_classifier",
     "classifier_features",
     "classifier_probs",
@@ -42,6 +45,9 @@ __all__ = [
 ArrayLike = Tensor | np.ndarray
 CLASSIFIER_PATH = Path(__file__).resolve().parent / "assets" / "mnist_classifier.pt"
 _REBUILD = "python scripts/train_classifier.py"
+# sha256 of the shipped weights file, checked on load as the MNIST bundle's is: a flipped byte
+# would otherwise shift every FID silently. The training script prints the new value.
+CLASSIFIER_SHA256 = "bb82561a7c0db616f1aeb744f80c91e1f51ed74475ac1d9f67bd4d0103e3c4c4"
 
 
 def _to_numpy(x: ArrayLike | list | tuple, name: str) -> np.ndarray:
@@ -414,8 +420,16 @@ def _checkpoint() -> dict:
             f"expected the metric classifier at {CLASSIFIER_PATH}, got no file; "
             f"`{_REBUILD}` rebuilds it"
         )
+    blob = CLASSIFIER_PATH.read_bytes()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != CLASSIFIER_SHA256:
+        raise RuntimeError(
+            f"expected the metric classifier {CLASSIFIER_PATH} to have sha256 {CLASSIFIER_SHA256}, "
+            f"got {digest}: the file is damaged or stale; `{_REBUILD}` rebuilds it (then update "
+            "CLASSIFIER_SHA256 in gan_course/metrics.py to the value it prints)"
+        )
     try:
-        ckpt = torch.load(CLASSIFIER_PATH, map_location="cpu", weights_only=True)
+        ckpt = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
         missing = {"state_dict", "meta", "real_mu", "real_sigma"} - set(ckpt)
     except Exception as err:  # any unpickling failure means a bad file
         raise RuntimeError(
@@ -475,6 +489,12 @@ def _as_images(x: ArrayLike, name: str = "x") -> Tensor:
     if not torch.isfinite(t).all():
         raise ValueError(f"expected finite values in {name}, got NaN or inf")
     lo, hi = t.min().item(), t.max().item()
+    if lo >= 0 and t.shape[0] >= 2:  # digits in [-1, 1] have a background at -1
+        raise ValueError(
+            f"expected float {name} in [-1, 1], got values in [{lo:.3g}, {hi:.3g}], none below "
+            "0: these look like [0, 1] images (scored as they are, the FID is meaningless); "
+            "map them with 2 * x - 1"
+        )
     if lo < -1.001 or hi > 1.001:
         raise ValueError(
             f"expected float {name} in [-1, 1], got values in [{lo:.3g}, {hi:.3g}] "

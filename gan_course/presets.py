@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from gan_course import data, models, toys
+from gan_course import data, models, toys, utils
 from gan_course.training import GANConfig, Trainer
 
 __all__ = ["ToyRecipe", "TOY_RECIPES", "TOY_STEPS", "toy_trainer", "train_with_anneal", "MNIST_RECIPES", "mnist_trainer"]
@@ -103,11 +103,15 @@ def toy_trainer(dataset: str | toys.ToyDistribution = "ring", recipe: str = "cou
     r = TOY_RECIPES[recipe]
     toy = toys.get(dataset) if isinstance(dataset, str) else dataset
     hidden_G, hidden_D = r.widths(toy.name) if hidden is None else (tuple(hidden), tuple(hidden))
-    torch.manual_seed(seed)
-    G = models.MLPGenerator(r.latent_dim, (toy.dim,), hidden=hidden_G)
-    D = models.MLPDiscriminator((toy.dim,), hidden=hidden_D, spectral_norm=r.spectral_norm)
+
+    def build() -> tuple[models.MLPGenerator, models.MLPDiscriminator]:
+        return (models.MLPGenerator(r.latent_dim, (toy.dim,), hidden=hidden_G),
+                models.MLPDiscriminator((toy.dim,), hidden=hidden_D, spectral_norm=r.spectral_norm))
+
     config = GANConfig(**{**r.config, "latent_dim": r.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, toy, config, device=device)
+    torch.manual_seed(config.seed)
+    G, D = build()
+    return Trainer(G, D, toy, config, device=device, build=build)
 
 
 def train_with_anneal(trainer: Trainer, steps: int, *, anneal: float = 0.3) -> Trainer:
@@ -180,7 +184,12 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     if set_threads:
         torch.set_num_threads(threads)
     images, labels = data.load_mnist(source=source)
+
+    def build() -> tuple[torch.nn.Module, torch.nn.Module]:
+        return make_G(), make_D()
+
+    utils.check_seed(seed)
     torch.manual_seed(seed)
-    G, D = make_G(), make_D()
+    G, D = build()
     cfg = GANConfig(**{**config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device)
+    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device, build=build)

@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gan_course import utils
+
 __all__ = [
     "ToyDistribution",
     "gaussian_1d",
@@ -52,6 +54,12 @@ def _check_positive(name: str, value: float) -> float:
     return float(value)
 
 
+def _check_finite(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"expected {name} to be a finite number, got {value!r}")
+    return float(value)
+
+
 def _check_count(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
@@ -66,9 +74,7 @@ def _resolve_generator(
         raise ValueError("expected either generator or seed, got both")
     if seed is None:
         return generator
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"expected a non-negative integer seed, got {seed!r}")
-    return torch.Generator().manual_seed(int(seed))
+    return torch.Generator().manual_seed(utils.check_seed(seed))
 
 
 # --------------------------------------------------------------------------- the distribution
@@ -238,7 +244,7 @@ def gaussian_1d(mean: float = 0.0, std: float = 1.0) -> ToyDistribution:
         A 1-D distribution; bounds cover mean +- 4 std.
     """
     std = _check_positive("std", std)
-    mean = float(mean)
+    mean = _check_finite("mean", mean)
     return _mixture(
         "gaussian",
         modes=torch.tensor([[mean]]),

@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
 
-from gan_course import checkpoints, losses
+from gan_course import checkpoints, losses, utils
 
 __all__ = ["GANConfig", "Trainer", "TrainingDiverged", "Sampler"]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 NOISE = ("normal", "uniform")
+MAX_BATCH = 65_536  # far above any batch a lesson uses; 1e12 would fail to allocate on every step
+MAX_INSTANCE_NOISE = 10.0  # the data lie within about [-2, 2]: more noise than this drowns them
+# A weight beyond this means the step blew up (the course's networks keep theirs within about
+# +-10; a learning rate of 1e6 puts them near 1e6 in one Adam step). Such a step is undone.
+WEIGHT_LIMIT = 1e4
+GRAD_LIMIT = 1e10  # a gradient norm beyond this is an overflow on its way, not a direction
 
 
 class Sampler(Protocol):
@@ -37,7 +45,24 @@ class Sampler(Protocol):
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss or gradient became NaN/inf; the step was not applied and the weights are the last good ones."""
+    """A loss, gradient or weight became NaN/inf or exploded. Nothing of that step was kept: G, D,
+    both optimizers' state, the weight average and the random streams are as after the last
+    good step, so training goes on from there once the cause (usually a learning rate) is fixed."""
+
+
+def _plain(value: Any) -> Any:
+    """NumPy and torch scalars -> Python bool / int / float, so configs pickle as plain types."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if type(value).__name__ == "bool_":  # numpy.bool_
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
 
 
 @dataclass
@@ -92,6 +117,9 @@ class GANConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # np.float64(5e-4) -> 5e-4: a checkpoint must hold plain types
+            object.__setattr__(self, f.name, _plain(getattr(self, f.name)))
+
         def need(ok: bool, name: str, expected: str) -> None:
             if not ok:
                 raise ValueError(f"{name}: expected {expected}, got {getattr(self, name)!r}")
@@ -110,13 +138,18 @@ class GANConfig:
                  "a finite learning rate >= 0")
         for name in ("beta1", "beta2", "ema"):
             need(is_num(getattr(self, name)) and 0 <= getattr(self, name) < 1, name, "a number in [0, 1)")
-        for name in ("n_critic", "batch_size", "latent_dim"):
+        for name in ("n_critic", "latent_dim"):
             need(is_int(getattr(self, name)) and getattr(self, name) >= 1, name, "an integer >= 1")
-        for name in ("instance_noise_decay", "d_pretrain_steps", "seed"):
+        need(is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH, "batch_size",
+             f"an integer in [1, {MAX_BATCH}]")
+        for name in ("instance_noise_decay", "d_pretrain_steps"):
             need(is_int(getattr(self, name)) and getattr(self, name) >= 0, name, "an integer >= 0")
+        need(is_int(self.seed) and 0 <= self.seed <= utils.MAX_SEED, "seed",
+             f"an integer in [0, {utils.MAX_SEED}]")
         for name in ("clip_value", "gp_lambda"):
             need(is_num(getattr(self, name)) and getattr(self, name) > 0, name, "a number > 0")
-        need(is_num(self.instance_noise) and self.instance_noise >= 0, "instance_noise", "a std >= 0")
+        need(is_num(self.instance_noise) and 0 <= self.instance_noise <= MAX_INSTANCE_NOISE,
+             "instance_noise", f"a std in [0, {MAX_INSTANCE_NOISE:g}]")
         need(is_num(self.label_smoothing) and 0 <= self.label_smoothing <= 0.5, "label_smoothing",
              "a number in [0, 0.5]")
         need(is_num(self.label_flip) and 0 <= self.label_flip <= 0.5, "label_flip",
@@ -129,43 +162,128 @@ def _grad_norm(module: nn.Module) -> float:
     return float(torch.cat(grads).norm()) if grads else 0.0
 
 
+def _has_batchnorm(module: nn.Module) -> str | None:
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            return type(m).__name__
+    return None
+
+
+class _Snapshot:
+    """Copies of everything a step changes, so that a failed step can be undone whole.
+
+    Taken before every step: the weights and buffers of G, D and G's average, both optimizers'
+    state, the trainer's and torch's random streams. The copies live in buffers reused from step
+    to step (one `torch._foreach_copy_` each), about 2% of a DCGAN step on the course's machine.
+    """
+
+    def __init__(self) -> None:
+        self._ids: list[int] = []
+        self._saved: list[Tensor] = []
+
+    def take(self, trainer: Trainer) -> None:
+        models = [m for m in (trainer.G, trainer.D, trainer.G_ema) if m is not None]
+        self.tensors = [t for m in models for t in (*m.parameters(), *m.buffers())]
+        self.opt_state = [{p: dict(st) for p, st in opt.state.items()}
+                          for opt in (trainer.opt_G, trainer.opt_D)]
+        self.tensors += [v for state in self.opt_state for st in state.values()
+                         for v in st.values() if isinstance(v, Tensor)]
+        ids = [(id(t), t.shape, t.dtype) for t in self.tensors]  # shapes too: ids get reused
+        with torch.no_grad():
+            if ids == self._ids:
+                torch._foreach_copy_(self._saved, [t.detach() for t in self.tensors])
+            else:
+                self._ids, self._saved = ids, [t.detach().clone() for t in self.tensors]
+        self.rng, self.torch_rng = trainer.generator.get_state(), torch.get_rng_state()
+
+    def restore(self, trainer: Trainer) -> None:
+        with torch.no_grad():
+            for t, saved in zip(self.tensors, self._saved, strict=True):
+                t.copy_(saved)
+        for opt, state in zip((trainer.opt_G, trainer.opt_D), self.opt_state, strict=True):
+            opt.state.clear()  # a first step's new state goes; older state gets its values back
+            opt.state.update({p: dict(st) for p, st in state.items()})
+        for model in (trainer.G, trainer.D):
+            for p in model.parameters():
+                p.grad = None
+        trainer.generator.set_state(self.rng)
+        torch.set_rng_state(self.torch_rng)
+
+
 class Trainer:
     """Alternating GAN training with live-changeable hyperparameters.
 
     Args:
         G: generator, z (B, latent_dim) -> x (B, ...).
-        D: discriminator or critic, x -> raw scores (B,).
-        real: a sampler of real data (see `Sampler`).
+        D: discriminator or critic, x -> raw scores (B,) or (B, 1): logits, never a sigmoid.
+        real: a sampler of real data (see `Sampler`); images in [-1, 1].
         config: a `GANConfig` (defaults if None).
         device: where to train (the models are moved there).
         n_fixed: size of the fixed noise batch used for progress grids.
+        build: optional ``build() -> (G, D)`` that constructs fresh networks from torch's global
+            random state (the presets pass one). ``reset(seed=s)`` calls it after
+            ``torch.manual_seed(s)``, so the new weights are those of a trainer built fresh with
+            seed ``s``, each model family's own initialisation included. Without it a trainer
+            can only reset to its initial weights.
+
+    A step is all or nothing: if any part of it fails (NaN/inf, an exploding weight or gradient,
+    a wrong shape), `TrainingDiverged` or ValueError is raised and nothing of the step is kept.
     """
 
     def __init__(
         self, G: nn.Module, D: nn.Module, real: Sampler, config: GANConfig | None = None, *,
         device: torch.device | str = "cpu", n_fixed: int = 64,
+        build: Callable[[], tuple[nn.Module, nn.Module]] | None = None,
     ) -> None:
         self.config = config if config is not None else GANConfig()
         latent = getattr(G, "latent_dim", self.config.latent_dim)
         if latent != self.config.latent_dim:
             raise ValueError(f"config.latent_dim: expected {latent} (the generator's), "
                              f"got {self.config.latent_dim}")
+        last = [m for m in D.modules() if not list(m.children())][-1:]
+        if last and isinstance(last[0], (nn.Sigmoid, nn.Softmax)):
+            raise ValueError(f"expected D to return raw scores (logits), got a D that ends in "
+                             f"{type(last[0]).__name__}; remove it: the losses apply the sigmoid "
+                             "themselves, stably")
+        self._check_critic(self.config.loss, D)
         self.device = torch.device(device)
         self.G, self.D, self.real = G.to(self.device), D.to(self.device), real
         self.n_fixed = n_fixed
+        self.build = build
         self._initial = (copy.deepcopy(G.state_dict()), copy.deepcopy(D.state_dict()))
+        self._snapshot = _Snapshot()
         self.reset()
+
+    @staticmethod
+    def _check_critic(loss: str, D: nn.Module) -> None:
+        norm = _has_batchnorm(D) if loss == "wgan-gp" else None
+        if norm:
+            raise ValueError(f"loss 'wgan-gp' expects a critic without batch normalisation (the "
+                             f"penalty treats each sample on its own), got a D with {norm}; use "
+                             "models.ConvCritic or an MLP critic")
 
     # ----------------------------------------------------------------- set-up and live changes
     def reset(self, seed: int | None = None) -> None:
-        """Back to the initial weights (or fresh ones drawn from a new ``seed``), empty history."""
+        """Back to the initial weights, or to those a trainer built fresh with ``seed`` would have.
+
+        A new seed needs ``build`` (see the class doc); a bad seed raises ValueError and changes
+        nothing.
+        """
         if seed is not None and seed != self.config.seed:
-            self.config = replace(self.config, seed=seed)
+            seed = utils.check_seed(seed)
+            if self.build is None:
+                raise ValueError("reset(seed=...) draws new weights, which needs to know how the "
+                                 "networks were built: pass build=lambda: (G, D) to Trainer (the "
+                                 "presets do); reset() goes back to the initial weights")
+            state = torch.get_rng_state()
             torch.manual_seed(seed)
-            for model in (self.G, self.D):
-                for m in reversed(list(model.modules())):  # leaves first, custom inits last
-                    if hasattr(m, "reset_parameters"):
-                        m.reset_parameters()
+            try:
+                fresh_G, fresh_D = self.build()
+            finally:
+                torch.set_rng_state(state)  # the learner's global stream is not disturbed
+            self.G.load_state_dict(fresh_G.state_dict())
+            self.D.load_state_dict(fresh_D.state_dict())
+            self.config = replace(self.config, seed=seed)
             self._initial = (copy.deepcopy(self.G.state_dict()), copy.deepcopy(self.D.state_dict()))
         else:
             self.G.load_state_dict(self._initial[0])
@@ -202,6 +320,7 @@ class Trainer:
         if "seed" in changes and changes["seed"] != self.config.seed:
             raise ValueError("seed changes only through reset(seed=...), which restarts training")
         new = replace(self.config, **changes)  # validates in __post_init__
+        self._check_critic(new.loss, self.D)
         old, self.config = self.config, new
         if new.optimizer != old.optimizer:
             self.opt_G = self._make_optimizer(self.G, new.lr_G)
@@ -274,25 +393,63 @@ class Trainer:
             return torch.sigmoid(scores).mean().item()
         return scores.mean().item()
 
-    def _check(self, value: Tensor | float, what: str) -> None:
+    def _check(self, value: Tensor | float, what: str, *, limit: float = math.inf) -> None:
         value = value.item() if isinstance(value, Tensor) else float(value)
-        if not math.isfinite(value):
+        if not math.isfinite(value) or abs(value) > limit:
             cfg = self.config
+            size = f"is {value:.3g}" if math.isfinite(value) else f"is {value}"
+            if math.isfinite(value):
+                size += f" (> {limit:g}: exploding)"
             raise TrainingDiverged(
-                f"step {self.step_count}: {what} is {value}; the update was not applied "
-                f"(weights are the last good ones). Likely cause: a learning rate too high "
+                f"step {self.step_count + 1}: {what} {size}; nothing of this step was kept "
+                f"(G, D, their optimizers and the weight average are as after step "
+                f"{self.step_count}). Likely cause: a learning rate too high "
                 f"(lr_D={cfg.lr_D:g}, lr_G={cfg.lr_G:g}) or an unbounded loss; lower it and go on.")
+
+    def _check_weights(self) -> None:
+        """Every weight of G and D finite and within WEIGHT_LIMIT, before the step is kept."""
+        for name, model in (("D", self.D), ("G", self.G)):
+            params = [p.detach() for p in model.parameters()]
+            if params:
+                largest = torch.stack(torch._foreach_norm(params, math.inf)).max()
+                self._check(largest, f"the largest |weight| of {name}", limit=WEIGHT_LIMIT)
+
+    def _real_batch(self) -> Tensor:
+        x = self.real.sample(self.config.batch_size, generator=self.generator).to(self.device)
+        if x.dim() >= 3 and x.is_floating_point():  # images: the generator's tanh range
+            lo, hi = x.min().item(), x.max().item()
+            if lo < -1.001 or hi > 1.001:
+                raise ValueError(f"expected real images in [-1, 1] (G ends in tanh), got values "
+                                 f"in [{lo:.3g}, {hi:.3g}]; map 0..255 pixels with x / 127.5 - 1")
+        return x
+
+    def _check_scores(self, d_real: Tensor, d_fake: Tensor) -> None:
+        """On the first step: a fresh D's raw scores sit near 0 (a fresh critic's may all be a
+        little above it); a sigmoid maps those to about 0.5. All scores inside (0, 1) with a mean
+        near 0.5 means a sigmoid at D's end."""
+        if self.step_count > 0 or d_real.numel() + d_fake.numel() < 16:
+            return
+        scores = torch.cat([d_real.detach().flatten(), d_fake.detach().flatten()])
+        inside = bool(((scores > 0) & (scores < 1)).all())
+        if inside and 0.25 < scores.mean().item() < 0.75:
+            raise ValueError("expected D to return raw scores (logits), got scores that all lie "
+                             "in (0, 1): does D end in a sigmoid? Remove it; the losses apply it "
+                             "themselves, stably")
 
     # ----------------------------------------------------------------- the two updates
     def step_d(self) -> dict[str, float]:
-        """One update of D (the critic): raise scores of real data, lower those of fakes."""
+        """One update of D (the critic): raise scores of real data, lower those of fakes.
+
+        Called alone it is not undone on failure; `step` is (it snapshots first).
+        """
         cfg, G, D = self.config, self.G, self.D
         d_loss_fn = losses.LOSSES[cfg.loss][0]
-        x_real = self.real.sample(cfg.batch_size, generator=self.generator).to(self.device)
+        x_real = self._real_batch()
         with torch.no_grad():
             x_fake = G(self.sample_z(cfg.batch_size))  # G is not updated here
         x_real, x_fake = self._noisy(x_real), self._noisy(x_fake)
         d_real, d_fake = D(x_real), D(x_fake)  # (B,), (B,)
+        self._check_scores(d_real, d_fake)
         loss_D = d_loss_fn(d_real, d_fake, **self._targets(cfg.batch_size))
         if cfg.loss == "wgan-gp":
             loss_D = loss_D + losses.gradient_penalty(D, x_real, x_fake, gp_lambda=cfg.gp_lambda,
@@ -301,7 +458,7 @@ class Trainer:
         self.opt_D.zero_grad(set_to_none=True)
         loss_D.backward()
         grad_norm_D = _grad_norm(D)
-        self._check(grad_norm_D, "D's gradient norm")
+        self._check(grad_norm_D, "D's gradient norm", limit=GRAD_LIMIT)
         self.opt_D.step()
         if cfg.loss == "wgan-clip":
             losses.clip_weights(D, cfg.clip_value)
@@ -323,7 +480,7 @@ class Trainer:
         finally:
             D.requires_grad_(True)
         grad_norm_G = _grad_norm(G)
-        self._check(grad_norm_G, "G's gradient norm")
+        self._check(grad_norm_G, "G's gradient norm", limit=GRAD_LIMIT)
         self.opt_G.step()
         if self.G_ema is not None:
             self._update_ema()
@@ -340,10 +497,12 @@ class Trainer:
             b_avg.copy_(b)
 
     def step(self, *, d: bool = True, g: bool = True) -> dict[str, float]:
-        """One training iteration: ``n_critic`` D updates, then one G update.
+        """One training iteration: ``n_critic`` D updates, then one G update; all or nothing.
 
         ``d=False`` or ``g=False`` runs only one side (the dashboard's "Step D/G only" buttons).
-        During the first ``d_pretrain_steps`` iterations G is not updated.
+        During the first ``d_pretrain_steps`` iterations G is not updated. If any part fails
+        (`TrainingDiverged`, a ValueError for wrong shapes or ranges), everything the step
+        changed is undone before the error propagates.
 
         Returns:
             Plain numbers: step, loss_D, loss_G, d_real = D(x), d_fake = D(G(z)) before the D
@@ -355,11 +514,17 @@ class Trainer:
         nan = float("nan")
         out = {"loss_D": nan, "d_real": nan, "d_fake": nan, "grad_norm_D": nan, "score_gap": nan,
                "loss_G": nan, "d_fake_after": nan, "grad_norm_G": nan}
-        if d:
-            for _ in range(cfg.n_critic):
-                out.update(self.step_d())
-        if g and self.step_count >= cfg.d_pretrain_steps:
-            out.update(self.step_g())
+        self._snapshot.take(self)
+        try:
+            if d:
+                for _ in range(cfg.n_critic):
+                    out.update(self.step_d())
+            if g and self.step_count >= cfg.d_pretrain_steps:
+                out.update(self.step_g())
+            self._check_weights()
+        except BaseException:  # a failed step, or an interrupt in the middle of one
+            self._snapshot.restore(self)
+            raise
         self.step_count += 1
         out.update(step=self.step_count, lr_D=cfg.lr_D, lr_G=cfg.lr_G,
                    seconds=time.perf_counter() - start)
@@ -386,27 +551,62 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict`; the models must have the same architecture."""
-        self.config = GANConfig(**state["config"])
-        for name, model in (("G", self.G), ("D", self.D)):
+        """Restore a `state_dict`; the models must have the same architecture.
+
+        Everything is checked on copies first: a checkpoint that does not fit raises ValueError
+        and leaves the trainer exactly as it was.
+        """
+        try:
+            config = GANConfig(**state["config"])
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"the checkpoint's config is not valid here: {err}") from None
+        if config.latent_dim != self.config.latent_dim:
+            raise ValueError(f"the checkpoint's latent_dim {config.latent_dim} does not fit this "
+                             f"trainer's generator ({self.config.latent_dim})")
+        trial = copy.copy(self)  # a shallow stand-in whose models and optimizers are copies
+        trial.config = config
+        trial.G, trial.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
+        for name, model in (("G", trial.G), ("D", trial.D)):
             try:
                 model.load_state_dict(state[name])
             except RuntimeError as err:
                 raise ValueError(f"the checkpoint's {name} does not fit this trainer's {name} "
                                  f"(different architecture?): {err}") from None
-        self.opt_G = self._make_optimizer(self.G, self.config.lr_G)
-        self.opt_D = self._make_optimizer(self.D, self.config.lr_D)
+        self._check_critic(config.loss, trial.D)
+        try:
+            for name, model, lr in (("opt_G", trial.G, config.lr_G), ("opt_D", trial.D, config.lr_D)):
+                opt = trial._make_optimizer(model, lr)
+                opt.load_state_dict(state[name])
+                setattr(trial, name, opt)
+            trial.G_ema = None
+            if state.get("G_ema") is not None:
+                trial.G_ema = copy.deepcopy(trial.G).eval()
+                trial.G_ema.load_state_dict(state["G_ema"])
+            generator = torch.Generator().manual_seed(0)
+            generator.set_state(state["rng"])
+            torch_rng = state["torch_rng"]
+            torch.Generator().set_state(torch_rng)  # validates it without touching torch's own
+            fixed_z = state["fixed_z"]
+            if tuple(fixed_z.shape[1:]) != (config.latent_dim,):
+                raise ValueError(f"fixed_z of shape {tuple(fixed_z.shape)}")
+            history = [dict(h) for h in state["history"]]
+            step = int(state["step"])
+        except (RuntimeError, ValueError, TypeError, KeyError) as err:
+            raise ValueError(f"the checkpoint's optimizer or random state does not fit this "
+                             f"trainer: {err}") from None
+        # Every part fits: now change the trainer, all at once.
+        self.G.load_state_dict(trial.G.state_dict())
+        self.D.load_state_dict(trial.D.state_dict())
+        self.config = config
+        self.opt_G = self._make_optimizer(self.G, config.lr_G)
+        self.opt_D = self._make_optimizer(self.D, config.lr_D)
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
-        self.G_ema = None
-        if state.get("G_ema") is not None:
-            self.G_ema = copy.deepcopy(self.G).eval()
-            self.G_ema.load_state_dict(state["G_ema"])
-        self.history = [dict(h) for h in state["history"]]
-        self.step_count = int(state["step"])
-        self.generator.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        self.fixed_z = state["fixed_z"].to(self.device)
+        self.G_ema = trial.G_ema
+        self.history, self.step_count = history, step
+        self.generator = generator
+        torch.set_rng_state(torch_rng)
+        self.fixed_z = fixed_z.to(self.device)
 
     def save(self, path: str) -> None:
         """Write a checkpoint file (see `gan_course.checkpoints`)."""

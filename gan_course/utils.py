@@ -18,7 +18,13 @@ __all__ = [
     "quick_mode",
     "pick",
     "headless",
+    "check_seed",
+    "MAX_SEED",
 ]
+
+# Seeds are integers in [0, 2**32 - 1]: the range NumPy's global seed takes, exact in the
+# browser's seed box (JavaScript numbers are exact up to 2**53) and within torch's.
+MAX_SEED = 2**32 - 1
 
 QUICK_ENV = "GAN_COURSE_QUICK"
 HEADLESS_ENV = "GAN_COURSE_HEADLESS"
@@ -38,13 +44,20 @@ def seed_everything(seed: int) -> torch.Generator:
     Returns:
         A fresh ``torch.Generator`` seeded with ``seed``, for samplers that take one.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"expected a non-negative integer seed, got {seed!r}")
-    seed = int(seed)
+    seed = check_seed(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """``seed`` as a Python int, or a ValueError saying what a seed must be (checked before any
+    generator is touched, so a bad seed changes nothing)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"expected {name}: a non-negative integer seed, at most {MAX_SEED}, "
+                         f"got {seed!r}")
+    return int(seed)
 
 
 def get_device(prefer: str | None = None) -> torch.device:

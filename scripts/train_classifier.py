@@ -12,6 +12,7 @@ metadata dict and the mean / covariance of the penultimate features of all 10,00
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,12 @@ from torch import Tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 from gan_course.data import load_mnist  # noqa: E402
-from gan_course.metrics import CLASSIFIER_PATH, MnistClassifier, feature_stats  # noqa: E402
+from gan_course.metrics import (  # noqa: E402
+    CLASSIFIER_PATH,
+    CLASSIFIER_SHA256,
+    MnistClassifier,
+    feature_stats,
+)
 from gan_course.utils import seed_everything  # noqa: E402
 
 N_VAL = 1000  # the last 1,000 bundled digits are held out for validation
@@ -118,8 +124,12 @@ def main() -> None:
         "state_dict": model.state_dict(), "meta": meta,
         "real_mu": torch.from_numpy(mu).float(), "real_sigma": torch.from_numpy(sigma).float(),
     }, args.out)
+    digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
     print(f"validation accuracy {val_acc:.4f}; wrote {args.out} "
-          f"({args.out.stat().st_size / 1e3:.0f} kB)")
+          f"({args.out.stat().st_size / 1e3:.0f} kB), sha256 {digest}")
+    if digest != CLASSIFIER_SHA256:
+        print(f"set CLASSIFIER_SHA256 = {digest!r} in gan_course/metrics.py: the course checks "
+              "the file against it on every load")
 
 
 if __name__ == "__main__":

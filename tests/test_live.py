@@ -26,11 +26,13 @@ def until(condition, timeout: float = 10.0) -> bool:
 
 
 def ring_trainer(seed: int = 0, real=None, **config) -> Trainer:
+    def build():
+        return models.MLPGenerator(2, (2,), hidden=(32, 32)), models.MLPDiscriminator((2,), hidden=(32, 32))
+
     torch.manual_seed(seed)
-    G = models.MLPGenerator(2, (2,), hidden=(32, 32))
-    D = models.MLPDiscriminator((2,), hidden=(32, 32))
+    G, D = build()
     cfg = GANConfig(latent_dim=2, lr_G=1e-3, lr_D=1e-3, batch_size=64, seed=seed, **config)
-    return Trainer(G, D, real if real is not None else toys.ring(), cfg)
+    return Trainer(G, D, real if real is not None else toys.ring(), cfg, build=build)
 
 
 def dashboard_threads() -> list[threading.Thread]:

@@ -16,7 +16,8 @@ def _name_and_spec(req: str) -> tuple[str, str]:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_name_and_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    wanted = dict(_name_and_spec(r) for r in project["dependencies"] + extras["lab"] + extras["test"])
     env_lines = (ROOT / "environment.yml").read_text().splitlines()
     listed = {}
     deps = env_lines[env_lines.index("dependencies:"):]
@@ -38,12 +39,33 @@ def test_notebooks_are_committed_without_outputs():
 
 
 def test_notebooks_are_numbered_and_start_with_the_colab_cell():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("colab_cell", ROOT / "scripts" / "colab_cell.py")
+    colab = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(colab)
+    assert re.search(r"@v\d+\.\d+\.\d+\b", colab.CELL), "the install must be pinned to a release"
+    assert "print(" in colab.CELL and "jupyterlab" not in colab.CELL.lower()
     for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert re.match(r"\d\d_[a-z0-9_]+\.ipynb$", nb_path.name), nb_path.name
         nb = json.loads(nb_path.read_text())
-        first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
-        src = "".join(first_code["source"])
-        assert "import gan_course" in src and "%pip install" in src, nb_path.name
+        src = "".join(colab.first_code_cell(nb)["source"])
+        assert src == colab.CELL, f"{nb_path.name}: run python scripts/colab_cell.py --write"
+
+
+def test_the_package_does_not_pull_jupyterlab():
+    """Colab installs the package itself: JupyterLab is an extra that `make lab` adds."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [_name_and_spec(r)[0] for r in project["dependencies"]]
+    assert "jupyterlab" not in names and "jupyterlab" in str(project["optional-dependencies"]["lab"])
+
+
+def test_torch_floor_excludes_the_weights_only_bypass():
+    """CVE-2025-32434: torch.load(weights_only=True) could be bypassed before torch 2.6."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = dict(_name_and_spec(r) for r in project["dependencies"])
+    assert specs["torch"] == ">=2.6" and specs["torchvision"] == ">=0.21"
+    assert "torch>=2.6" in (ROOT / "environment.yml").read_text()
 
 
 def test_ci_runs_the_readme_test_command():

@@ -10,11 +10,13 @@ from gan_course.training import GANConfig, Trainer, TrainingDiverged
 
 
 def small_trainer(**cfg):
+    def build():
+        return models.MLPGenerator(4, (2,), hidden=(32, 32)), models.MLPDiscriminator((2,), hidden=(32, 32))
+
     torch.manual_seed(0)
-    G = models.MLPGenerator(4, (2,), hidden=(32, 32))
-    D = models.MLPDiscriminator((2,), hidden=(32, 32))
+    G, D = build()
     cfg = {"latent_dim": 4, "batch_size": 32, "lr_G": 1e-3, "lr_D": 1e-3, **cfg}
-    return Trainer(G, D, data.ring(), GANConfig(**cfg))
+    return Trainer(G, D, data.ring(), GANConfig(**cfg), build=build)
 
 
 def test_step_returns_plain_numbers():
@@ -123,7 +125,7 @@ def test_divergence_stops_with_a_message_and_keeps_good_weights():
     good = [p.detach().clone() for p in tr.D.parameters()]
     with torch.no_grad():
         tr.G.net[-1].bias.fill_(float("nan"))  # poison G: every fake is NaN
-    with pytest.raises(TrainingDiverged, match="step 2: loss_D is nan"):
+    with pytest.raises(TrainingDiverged, match="step 3: loss_D is nan"):
         tr.step()
     assert all(torch.equal(p, q) for p, q in zip(tr.D.parameters(), good, strict=True))
     assert len(tr.history) == 2

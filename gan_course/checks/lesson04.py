@@ -315,10 +315,15 @@ def _grads(loss: Tensor, module: nn.Module) -> list[Tensor]:
     return list(torch.autograd.grad(loss, list(module.parameters())))
 
 
-def _reference(G: nn.Module, D: nn.Module, x_real: Tensor, z: Tensor) -> dict[str, list[Tensor]]:
-    """The right gradients, and the wrong ones of typical mistakes, on copies of G and D."""
+def _reference(G: nn.Module, D: nn.Module, x_real: Tensor, z: Tensor, *,
+               d_step: list[Tensor] | None = None) -> dict[str, list[Tensor]]:
+    """The right gradients, and the wrong ones of typical mistakes, on copies of G and D.
+
+    ``z`` feeds both steps; ``d_step``, if given, is the D gradient to update D with (the one
+    found for D's own fakes, when G's step drew other noise).
+    """
     G, D = copy.deepcopy(G), copy.deepcopy(D)
-    g_D = _grads(ref.d_loss(D(x_real), D(G(z).detach())), D)
+    g_D = _grads(ref.d_loss(D(x_real), D(G(z).detach())), D) if d_step is None else d_step
     D_old = copy.deepcopy(D)
     with torch.no_grad():
         for p, g in zip(D.parameters(), g_D, strict=True):
@@ -350,9 +355,13 @@ def check_train_step(fn: Callable[..., Any], *, quiet: bool = False) -> Feedback
     Runs it on tiny instrumented networks and optimizers (plain SGD) whose gradients are left
     over from an earlier step, as in a real loop, and checks in this order: each optimizer
     steps once, D first; D's fakes are detached (no gradient into G from D's loss); D's gradient
-    is the reference's; D is frozen during G's step (no gradient into D's weights) and unchanged
-    by it; G's gradient is the non-saturating loss's through the *updated* D; D is unfrozen at
-    the end. The first property that fails is reported.
+    is the reference's; D is unchanged by G's step; G's gradient is the non-saturating loss's
+    through the *updated* D; D is not left frozen. The first property that fails is reported.
+
+    Every correct step passes: the fakes may come from the ``z`` passed in or from fresh noise
+    drawn inside (for D's step, G's step or both: Algorithm 1 draws a new minibatch for G), and
+    D may be frozen for G's step or not (freezing only saves computing gradients that nobody
+    uses; the PyTorch DCGAN tutorial does not freeze).
     """
     problem = _train_step_problem(fn)
     return finish(problem, "train_step: D steps first on detached fakes, then G steps through "
@@ -365,7 +374,7 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
     gen = torch.Generator().manual_seed(12)
     x_real = torch.randn(16, 2, generator=gen) + torch.tensor([2.0, 0.0])  # (16, 2)
     z = torch.randn(16, 3, generator=gen)  # (16, 3)
-    expected = _reference(G, D, x_real, z)
+    G0, D0 = copy.deepcopy(G), copy.deepcopy(D)
     # Gradients left over from a previous iteration: a step must clear them first.
     stale = {who: [torch.randn(p.shape, generator=gen) for p in m.parameters()]
              for who, m in (("D", D), ("G", G))}
@@ -376,10 +385,13 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
     for who, m in (("D", D), ("G", G)):
         for p in m.parameters():
             p.register_hook(lambda grad, who=who: log.grad_into.append((who, log.phase)))
+    noise_seen: list[Tensor] = []  # every z G was given: the passed one, or fresh noise
+    G.register_forward_pre_hook(lambda _, args: noise_seen.append(args[0].detach().clone()))
     opt_G, opt_D = _SGD(G, "G", log), _SGD(D, "D", log)
     _, err = run_learner(fn, G, D, opt_G, opt_D, x_real.clone(), z.clone())
     if err:
         return err
+    candidates = [z] + [n for n in noise_seen if n.shape == z.shape and not torch.equal(n, z)]
     n_d, n_g = log.steps.count("D"), log.steps.count("G")
     if n_d != 1 or n_g != 1:
         what = []
@@ -397,6 +409,11 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
                 "(x_fake = G(z).detach(), or compute them under torch.no_grad()); D's step must "
                 "not train G")
     got_D = log.grads_at_step["D"]
+    expected = _reference(G0, D0, x_real, z)
+    for z_d in candidates:  # the z D's fakes came from: passed in, or drawn inside
+        if _same(got_D, _reference(G0, D0, x_real, z_d)["D"]):
+            expected = _reference(G0, D0, x_real, z_d)
+            break
     if all(g is None for g in got_D) or ("D", "D") not in log.grad_into:
         return ("opt_D.step() ran, but loss_D.backward() gave D no new gradient: compute loss_D "
                 "from D(x_real) and D(x_fake), then loss_D.backward(), then opt_D.step()")
@@ -412,14 +429,15 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
                     "(or took one mean over both batches); D's loss adds the two means")
         return ("D's gradient differs from the reference's: check D's loss (exercise 1), and "
                 "that D scores x_real and G(z) for the z passed in")
-    if ("D", "G") in log.grad_into:
-        return ("G's loss sent gradients into D's weights: freeze D for G's step with "
-                "D.requires_grad_(False) before computing loss_G, and D.requires_grad_(True) "
-                "after opt_G.step()")
     if any(not torch.equal(p, q) for p, q in zip(D.parameters(), log.params_after_step["D"],
                                                  strict=True)):
         return "D's weights changed after its own update: only opt_G may step during G's turn"
     got_G = log.grads_at_step["G"]
+    for z_g in candidates:  # G's step may reuse D's z or draw a fresh minibatch (Algorithm 1)
+        with_z_g = _reference(G0, D0, x_real, z_g, d_step=expected["D"])
+        if _same(got_G, with_z_g["G"]):
+            expected = {**expected, **{k: with_z_g[k] for k in ("G", "G_old_D", "G_saturating")}}
+            break
     if ("G", "G") not in log.grad_into:
         return ("G got no gradient from its loss: in G's step, D(G(z)) must be computed with "
                 "gradients (no .detach(), no torch.no_grad()); G learns only through D")
@@ -435,8 +453,9 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
                     "-E[log D(G(z))] (exercise 2)")
         if _same(got_G, _neg(expected["G"])):
             return "G's gradient has the wrong sign: G's loss is -E[log D(G(z))]"
-        return ("G's gradient differs from the reference's: check G's loss (exercise 2), and use "
-                "the z passed in for G's step too")
+        return ("G's gradient differs from the reference's: check G's loss (exercise 2), and "
+                "that G's fakes come from G (the z passed in, or fresh noise of its shape) and "
+                "are scored by the updated D")
     frozen = [n for n, p in D.named_parameters() if not p.requires_grad]
     if frozen:
         return (f"D is still frozen after the step ({len(frozen)} parameters have "
