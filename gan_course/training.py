@@ -52,11 +52,11 @@ class TrainingDiverged(RuntimeError):
 
 def _plain(value: Any) -> Any:
     """NumPy and torch scalars -> Python bool / int / float, so configs pickle as plain types."""
-    if isinstance(value, (bool, int, float, str)) or value is None:
+    if type(value) in (bool, int, float, str) or value is None:  # np.float64 subclasses float
         return value
     if isinstance(value, Tensor) and value.numel() == 1:
         value = value.item()
-    if type(value).__name__ == "bool_":  # numpy.bool_
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
         return bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)
@@ -275,12 +275,8 @@ class Trainer:
                 raise ValueError("reset(seed=...) draws new weights, which needs to know how the "
                                  "networks were built: pass build=lambda: (G, D) to Trainer (the "
                                  "presets do); reset() goes back to the initial weights")
-            state = torch.get_rng_state()
-            torch.manual_seed(seed)
-            try:
-                fresh_G, fresh_D = self.build()
-            finally:
-                torch.set_rng_state(state)  # the learner's global stream is not disturbed
+            torch.manual_seed(seed)  # as the presets do: torch's stream then continues from here
+            fresh_G, fresh_D = self.build()
             self.G.load_state_dict(fresh_G.state_dict())
             self.D.load_state_dict(fresh_D.state_dict())
             self.config = replace(self.config, seed=seed)
@@ -423,19 +419,6 @@ class Trainer:
                                  f"in [{lo:.3g}, {hi:.3g}]; map 0..255 pixels with x / 127.5 - 1")
         return x
 
-    def _check_scores(self, d_real: Tensor, d_fake: Tensor) -> None:
-        """On the first step: a fresh D's raw scores sit near 0 (a fresh critic's may all be a
-        little above it); a sigmoid maps those to about 0.5. All scores inside (0, 1) with a mean
-        near 0.5 means a sigmoid at D's end."""
-        if self.step_count > 0 or d_real.numel() + d_fake.numel() < 16:
-            return
-        scores = torch.cat([d_real.detach().flatten(), d_fake.detach().flatten()])
-        inside = bool(((scores > 0) & (scores < 1)).all())
-        if inside and 0.25 < scores.mean().item() < 0.75:
-            raise ValueError("expected D to return raw scores (logits), got scores that all lie "
-                             "in (0, 1): does D end in a sigmoid? Remove it; the losses apply it "
-                             "themselves, stably")
-
     # ----------------------------------------------------------------- the two updates
     def step_d(self) -> dict[str, float]:
         """One update of D (the critic): raise scores of real data, lower those of fakes.
@@ -449,7 +432,6 @@ class Trainer:
             x_fake = G(self.sample_z(cfg.batch_size))  # G is not updated here
         x_real, x_fake = self._noisy(x_real), self._noisy(x_fake)
         d_real, d_fake = D(x_real), D(x_fake)  # (B,), (B,)
-        self._check_scores(d_real, d_fake)
         loss_D = d_loss_fn(d_real, d_fake, **self._targets(cfg.batch_size))
         if cfg.loss == "wgan-gp":
             loss_D = loss_D + losses.gradient_penalty(D, x_real, x_fake, gp_lambda=cfg.gp_lambda,
