@@ -314,6 +314,8 @@ class Dashboard:
         if self._syncing:
             return
         with self._pending_lock:
+            if key not in self._pending and change["new"] == getattr(self.trainer.config, key):
+                return  # the value in use already (a widget echoing it): nothing to apply
             self._pending[key] = change["new"]  # the training thread applies it before a step
         if not self.running:
             self._set_status()

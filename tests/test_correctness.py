@@ -66,7 +66,7 @@ def test_divergence_repro_then_the_advice_works():
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
-@pytest.mark.parametrize("loss", [l for l in losses.LOSSES])
+@pytest.mark.parametrize("loss", list(losses.LOSSES))
 def test_a_failing_g_half_undoes_d_half_too(optimizer, loss):
     """G's learning rate alone blows G up: D's update of the same step must go as well."""
     t = presets.toy_trainer("ring", "vanilla", hidden=(16, 16), loss=loss, optimizer=optimizer,

@@ -37,7 +37,15 @@ def _as_tensor(value: Any) -> torch.Tensor | None:
 
 def compare(got: Any, expected: Any, *, name: str = "result", atol: float = 1e-5,
             rtol: float = 1e-4) -> str | None:
-    """None if ``got`` matches ``expected`` (numbers, arrays or tensors), else what differs."""
+    """None if ``got`` matches ``expected`` (numbers, arrays or tensors), else what differs.
+
+    Why a tolerance: the learner's code and the reference compute the same formula with other
+    operations in another order (``x.sum() / n`` against ``x.mean()``, ``log(sigmoid)`` against
+    ``logsigmoid``), and float32 rounds each order differently, by about 1e-7 relative per
+    operation, and differently again on another CPU's kernels. The checks' inputs are a few
+    hundred numbers of order 1, so honest reorderings stay below 1e-5; every typical mistake
+    the checks name is off by far more (a factor, a sign, a missing term).
+    """
     if got is None:
         return f"{name} is None: did you forget `return`, or leave `...` in the function?"
     g, e = _as_tensor(got), _as_tensor(expected)

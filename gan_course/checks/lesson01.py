@@ -31,6 +31,7 @@ __all__ = [
 
 
 def _close(got: Any, target: Tensor, atol: float = 1e-4) -> bool:
+    # A tolerance, not equality: see `_core.compare` (same formula, another operation order).
     """True when got (tensor / array / number) has target's shape and values."""
     try:
         g = torch.as_tensor(got, dtype=torch.float64)

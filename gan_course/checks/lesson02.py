@@ -29,6 +29,7 @@ __all__ = ["check_bce", "check_d_star", "check_conv_out"]
 
 
 def _close(got: Any, target: Tensor, *, atol: float = 1e-4, rtol: float = 1e-4) -> bool:
+    # A tolerance, not equality: see `_core.compare` (same formula, another operation order).
     """True when ``got`` (tensor / array / number) has ``target``'s shape and values."""
     g = _as_float64(got)
     if g is None:

@@ -34,6 +34,7 @@ def _as_float64(got: Any) -> Tensor | None:
 
 
 def _close(got: Any, target: Tensor, *, atol: float = 1e-4, rtol: float = 1e-4) -> bool:
+    # A tolerance, not equality: see `_core.compare` (same formula, another operation order).
     g = _as_float64(got)
     t = target.detach().to(torch.float64)
     return g is not None and g.shape == t.shape and bool(torch.allclose(g, t, atol=atol, rtol=rtol))
@@ -337,6 +338,8 @@ def _reference(G: nn.Module, D: nn.Module, x_real: Tensor, z: Tensor, *,
 
 
 def _same(got: list[Tensor | None], expected: list[Tensor], *, tol: float = 1e-5) -> bool:
+    # The learner's loop and the reference differ in operation order (two backward calls or
+    # one, BCE-with-logits or logsigmoid): gradients agree to float32 rounding, not bit for bit.
     return all(g is not None and g.shape == e.shape and torch.allclose(g, e, atol=tol, rtol=1e-4)
                for g, e in zip(got, expected, strict=True))
 
