@@ -7,7 +7,7 @@ dilation); nothing pairs them. After S seconds of training (CPU unless --device 
 it translates every X digit with G and prints label preservation (the share of G(x) that the
 course classifier reads as x's label), the classifier's accuracy on Y itself (the ceiling of
 that share: some thick digits are hard to read) and the style measure, ink per digit, of X, Y
-and G(X). It writes `x` (5000, 28, 28) uint8, `y` = G(x) (5000, 28, 28) uint8, `labels` (5000,),
+and G(X), and of dilate(X), the exact translation (Y's ink differs from it: other writers). It writes `x` (5000, 28, 28) uint8, `y` = G(x) (5000, 28, 28) uint8, `labels` (5000,),
 `steps` and `seconds` to --out. Targets within 300 s: label preservation >= 90%, ink of G(X)
 within 10% of Y's.
 """
@@ -56,12 +56,13 @@ def main(argv: list[str] | None = None) -> None:
         model.step()
     seconds = time.perf_counter() - start
     y_fake = tr.translate(model.G, x)  # (5000, 1, 28, 28)
-    ink_x, ink_y, ink_g = (tr.ink(t).mean().item() for t in (x, y, y_fake))
+    ink_x, ink_y, ink_g, ink_dx = (tr.ink(t).mean().item() for t in (x, y, y_fake, tr.dilate(x)))
     print(f"{model.step_count} steps in {seconds:.0f} s ({model.step_count / seconds:.1f} steps/s)")
     print(f"label preservation (classifier reads G(x) as x's digit): {read_rate(y_fake, labels):.1%}"
           f"  [classifier on X {read_rate(x, labels):.1%}, on Y {read_rate(y, labels_y):.1%}]")
     print(f"ink per digit: X {ink_x:.1f}, Y {ink_y:.1f}, G(X) {ink_g:.1f} "
-          f"({ink_g / ink_y - 1:+.1%} from Y)")
+          f"({ink_g / ink_y - 1:+.1%} from Y); dilate(X), the exact answer, {ink_dx:.1f} "
+          f"({ink_dx / ink_y - 1:+.1%} from Y: the two halves' writers differ)")
     print(f"round trip mean |F(G(x)) - x|: "
           f"{tr.cycle_loss(x, tr.translate(model.F, y_fake)).item():.3f}")
     if args.out is not None:

@@ -80,7 +80,7 @@ class CyclePanel:
         self.rows = []
         for i, name in enumerate(("x (domain X)", "G(x): X -> Y", "F(G(x)): back to X")):
             ax = self.fig.add_subplot(grid[i, 0])
-            self.rows.append(ax.imshow(blank, cmap="gray", vmin=-1, vmax=1))
+            self.rows.append(ax.imshow(blank, cmap="gray", vmin=0, vmax=255))  # uint8 grids
             ax.set(xticks=[], yticks=[], ylabel=name.split(":")[0])
             ax.set_title(name, fontsize=9, loc="left")
         self.ax_loss = self.fig.add_subplot(grid[:, 1])
