@@ -2,12 +2,12 @@
 
     python -m benchmarks.translation --seconds 300 --out runs/cyclegan.npz
 
-X = the first 5,000 bundled MNIST digits, Y = the other 5,000 with thick strokes (3x3
+X = the even rows of the bundled MNIST digits, Y = the odd rows with thick strokes (3x3
 dilation); nothing pairs them. After S seconds of training (CPU unless --device says otherwise)
 it translates every X digit with G and prints label preservation (the share of G(x) that the
 course classifier reads as x's label), the classifier's accuracy on Y itself (the ceiling of
 that share: some thick digits are hard to read) and the style measure, ink per digit, of X, Y
-and G(X), and of dilate(X), the exact translation (Y's ink differs from it: other writers). It writes `x` (5000, 28, 28) uint8, `y` = G(x) (5000, 28, 28) uint8, `labels` (5000,),
+and G(X), and of dilate(X), the exact translation. It writes `x` (5000, 28, 28) uint8, `y` = G(x) (5000, 28, 28) uint8, `labels` (5000,),
 `steps` and `seconds` to --out. Targets within 300 s: label preservation >= 90%, ink of G(X)
 within 10% of Y's.
 """
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
           f"  [classifier on X {read_rate(x, labels):.1%}, on Y {read_rate(y, labels_y):.1%}]")
     print(f"ink per digit: X {ink_x:.1f}, Y {ink_y:.1f}, G(X) {ink_g:.1f} "
           f"({ink_g / ink_y - 1:+.1%} from Y); dilate(X), the exact answer, {ink_dx:.1f} "
-          f"({ink_dx / ink_y - 1:+.1%} from Y: the two halves' writers differ)")
+          f"({ink_dx / ink_y - 1:+.1%} from Y)")
     print(f"round trip mean |F(G(x)) - x|: "
           f"{tr.cycle_loss(x, tr.translate(model.F, y_fake)).item():.3f}")
     if args.out is not None:
