@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks import dashboard, mnist, toy
+from benchmarks import dashboard, mnist, toy, translation
 
 
 def test_toy_writes_samples_and_seconds_per_seed(tmp_path, capsys):
@@ -34,3 +34,14 @@ def test_mnist_writes_10000_digits(tmp_path, capsys):
     assert saved["x"].shape == (10_000, 28, 28) and saved["x"].dtype == np.uint8
     assert int(saved["steps"]) > 0 and float(saved["seconds"]) >= 1
     assert "IS" in capsys.readouterr().out
+
+
+def test_translation_writes_sources_translations_and_labels(tmp_path, capsys):
+    out = tmp_path / "cyclegan.npz"
+    translation.main(["--seconds", "0.5", "--threads", "1", "--out", str(out)])
+    saved = np.load(out)
+    assert saved["x"].shape == saved["y"].shape == (5000, 28, 28) and saved["y"].dtype == np.uint8
+    assert saved["labels"].shape == (5000,) and int(saved["steps"]) > 0
+    assert float(saved["seconds"]) >= 0.5
+    printed = capsys.readouterr().out
+    assert "label preservation" in printed and "G(X)" in printed
