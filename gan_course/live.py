@@ -58,7 +58,7 @@ from gan_course.monitor import HealthMonitor
 from gan_course.toys import ToyDistribution
 from gan_course.training import GANConfig, Trainer, TrainingDiverged
 
-__all__ = ["Dashboard", "stop_all", "default_threads"]
+__all__ = ["Dashboard", "stop_all", "default_threads", "digit_picker"]
 
 STOP_TIMEOUT = 5.0  # seconds Pause waits for the step under way to finish (thread runs)
 SLICE = 0.02  # seconds of steps between the kernel's turns (task runs): slider latency
@@ -785,3 +785,26 @@ class Dashboard:
         b = self.buttons["start"]
         b.description, b.icon = ("Pause", "pause") if running else ("Start", "play")
         b.button_style = "warning" if running else "success"
+
+
+def digit_picker(dash: Dashboard) -> widgets.ToggleButtons:
+    """Buttons "all", 0 ... 9 that choose the class a conditional GAN's dashboard draws (lesson 8).
+
+    The choice goes to the view (``dash.view.digit``), not to the trainer: training goes on with
+    all classes; the grid shows the same fixed z with the chosen label. Paused, it redraws at once.
+    """
+    n_classes = getattr(dash.trainer, "n_classes", None)
+    if n_classes is None or not hasattr(dash.view, "digit"):
+        raise ValueError("expected a dashboard of a conditional GAN (G with n_classes) and the "
+                         f"images view, got n_classes={n_classes} and {type(dash.view).__name__}")
+    picker = widgets.ToggleButtons(options=["all", *range(n_classes)], value="all",
+                                   description="digit",
+                                   style={"button_width": "38px"})
+
+    def choose(change: dict) -> None:
+        dash.view.digit = None if change["new"] == "all" else int(change["new"])
+        if not dash.running:
+            dash.draw()
+
+    picker.observe(dash._guard(choose), names="value")
+    return picker

@@ -7,7 +7,11 @@ values for the Wasserstein ones. The sigmoid lives in the loss (see `gan_course.
 - `SlidesGenerator`, `SlidesDiscriminator`: the slides seed's convolutional pair (lessons 2, 3, 5).
 - `DCGANGenerator`, `DCGANDiscriminator`: the DCGAN paper's recipe at 28x28 (lesson 5).
 - `ConvCritic`: a DCGAN-shaped critic without BatchNorm for WGAN-GP (lesson 6).
-- `ConditionalMLPGenerator`, `ConditionalMLPDiscriminator`: label-conditioned pair.
+- `ConditionalMLPGenerator`, `ConditionalMLPDiscriminator`: label-conditioned MLP pair.
+- `ConditionalDCGANGenerator`, `ConditionalDCGANDiscriminator`, `ProjectionDiscriminator`: the
+  conditional DCGAN of lesson 8 (one-hot y concatenated to z; to D's input as channel maps, or
+  projected onto D's features). A conditional model has an ``n_classes`` attribute and takes
+  ``(input, y)`` with integer labels y of shape (B,); the trainer passes y when G has one.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ __all__ = [
     "ConvCritic",
     "ConditionalMLPGenerator",
     "ConditionalMLPDiscriminator",
+    "ConditionalDCGANGenerator",
+    "ConditionalDCGANDiscriminator",
+    "ProjectionDiscriminator",
+    "one_hot",
     "dcgan_init_",
     "count_parameters",
 ]
@@ -327,3 +335,96 @@ class ConditionalMLPDiscriminator(nn.Module):
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         onehot = nn.functional.one_hot(y, self.n_classes).to(x)  # (B, n_classes)
         return self.body(torch.cat([x.flatten(1), onehot], dim=1))
+
+
+def one_hot(y: Tensor, n_classes: int) -> Tensor:
+    """Integer labels (B,) in 0..n_classes-1 -> float one-hot rows (B, n_classes)."""
+    if y.dim() != 1 or y.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise ValueError(f"expected integer labels of shape (B,), got {y.dtype} {tuple(y.shape)}")
+    return nn.functional.one_hot(y.long(), n_classes).float()
+
+
+class ConditionalDCGANGenerator(nn.Module):
+    """G(z, y) of lesson 8: the DCGAN generator fed [z, one_hot(y)]. (B, latent_dim), (B,) -> x.
+
+    The label is one more part of the 1x1 input "image", so every layer after the first is
+    computed from both z and y. Layers and names are those of `DCGANGenerator` (input
+    latent_dim + n_classes channels).
+
+    Args:
+        latent_dim: size of z.
+        n_classes: number of labels (10 digits).
+        base_channels: width; the first feature map has 4 * base_channels channels.
+    """
+
+    def __init__(self, latent_dim: int = 100, n_classes: int = 10, *,
+                 base_channels: int = 16) -> None:
+        super().__init__()
+        _check_positive(latent_dim=latent_dim, n_classes=n_classes, base_channels=base_channels)
+        self.latent_dim, self.n_classes = latent_dim, n_classes
+        self.net = DCGANGenerator(latent_dim + n_classes, base_channels=base_channels).net
+
+    def forward(self, z: Tensor, y: Tensor) -> Tensor:
+        h = torch.cat([z, one_hot(y, self.n_classes).to(z)], dim=1)  # (B, latent_dim + n_classes)
+        return self.net(h.view(len(h), -1, 1, 1))  # (B, 1, 28, 28) in [-1, 1]
+
+
+class ConditionalDCGANDiscriminator(nn.Module):
+    """D(x, y) of lesson 8: the label as n_classes constant channel maps stacked onto the image.
+
+    Map k is 1 everywhere if y = k, else 0, so the first conv sees the label at every position
+    and every later layer can combine strokes with the class. Logits (B,).
+
+    Args:
+        n_classes: number of labels.
+        base_channels: width of the first conv.
+    """
+
+    def __init__(self, n_classes: int = 10, *, base_channels: int = 32) -> None:
+        super().__init__()
+        _check_positive(n_classes=n_classes, base_channels=base_channels)
+        self.n_classes, c = n_classes, base_channels
+        self.net = nn.Sequential(
+            nn.Conv2d(1 + n_classes, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # (B, c, 14, 14)
+            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1, bias=False),  # (B, 2c, 7, 7)
+            nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * c, 1, 7),  # (B, 1, 1, 1)
+        )
+        dcgan_init_(self)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        maps = one_hot(y, self.n_classes).to(x)[:, :, None, None]  # (B, n_classes, 1, 1)
+        maps = maps.expand(-1, -1, *x.shape[2:])  # (B, n_classes, 28, 28)
+        return self.net(torch.cat([x, maps], dim=1)).flatten()  # (B,)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """D(x, y) with a projection head (Miyato & Koyama, 2018): psi(h) + <embed(y), h>.
+
+    The conv stack of `DCGANDiscriminator` computes features h (B, 2c*7*7) from the image alone;
+    a linear head scores "is it a digit", and the label's learnt vector, dotted with h, scores
+    "is it *this* digit". Logits (B,).
+
+    Args:
+        n_classes: number of labels.
+        base_channels: width of the first conv.
+    """
+
+    def __init__(self, n_classes: int = 10, *, base_channels: int = 32) -> None:
+        super().__init__()
+        _check_positive(n_classes=n_classes, base_channels=base_channels)
+        self.n_classes, c = n_classes, base_channels
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # (B, c, 14, 14)
+            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1, bias=False),  # (B, 2c, 7, 7)
+            nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
+            nn.Flatten(),  # (B, 2c*7*7)
+        )
+        self.head = nn.Linear(2 * c * 7 * 7, 1)
+        self.embed = nn.Embedding(n_classes, 2 * c * 7 * 7)
+        dcgan_init_(self)
+        nn.init.normal_(self.embed.weight, 0.0, 0.02)  # the same small scale as the head
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        h = self.features(x)  # (B, 2c*7*7)
+        return self.head(h).squeeze(1) + (self.embed(y.long()) * h).sum(dim=1)  # (B,)

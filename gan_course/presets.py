@@ -157,6 +157,20 @@ MNIST_RECIPES: dict[str, tuple[str, Any, Any, dict[str, Any], int]] = {
         dict(loss="wgan-gp", lr_G=1e-4, lr_D=1e-4, beta1=0.5, beta2=0.9, n_critic=5,
              batch_size=64, ema=0.999), 2,
     ),
+    "cdcgan": (
+        "lesson 8: the conditional DCGAN (one-hot y concatenated to z, and as 10 channel maps "
+        "to D's input), the `dcgan` recipe otherwise; measured in BENCHMARKS.md",
+        lambda: models.ConditionalDCGANGenerator(100, 10, base_channels=16),
+        lambda: models.ConditionalDCGANDiscriminator(10, base_channels=32),
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999), 2,
+    ),
+    "cdcgan-projection": (
+        "lesson 8: the conditional DCGAN's G with a projection discriminator (label embedding "
+        "dotted with D's features), the `dcgan` recipe otherwise",
+        lambda: models.ConditionalDCGANGenerator(100, 10, base_channels=16),
+        lambda: models.ProjectionDiscriminator(10, base_channels=32),
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999), 2,
+    ),
     "baseline": (
         "the plain tutorial recipe: DCGAN pair (base 64), BCE, Adam 2e-4 (0.5, 0.999), batch 64",
         lambda: models.DCGANGenerator(100, base_channels=64),
@@ -171,7 +185,8 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     """A `Trainer` on MNIST for a key of `MNIST_RECIPES`.
 
     Args:
-        model: "mlp", "dcgan", "slides", "wgan-gp" or "baseline".
+        model: "mlp", "dcgan", "slides", "wgan-gp", "baseline", or the conditional "cdcgan" and
+            "cdcgan-projection" (lesson 8; their sampler gives labels too).
         seed: seeds the weights and the trainer.
         device: where to train.
         source: MNIST source for `data.load_mnist` ("bundled" works offline).

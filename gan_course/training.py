@@ -214,9 +214,13 @@ class Trainer:
     """Alternating GAN training with live-changeable hyperparameters.
 
     Args:
-        G: generator, z (B, latent_dim) -> x (B, ...).
-        D: discriminator or critic, x -> raw scores (B,) or (B, 1): logits, never a sigmoid.
-        real: a sampler of real data (see `Sampler`); images in [-1, 1].
+        G: generator, z (B, latent_dim) -> x (B, ...). A conditional G (one with an
+            ``n_classes`` attribute, lesson 8) is called G(z, y) with labels y (B,).
+        D: discriminator or critic, x -> raw scores (B,) or (B, 1): logits, never a sigmoid;
+            D(x, y) when G is conditional.
+        real: a sampler of real data (see `Sampler`), images in [-1, 1]; for a conditional G
+            one that also gives labels: ``sample_with_labels(n, generator=)`` or a ``sample``
+            returning (x, y).
         config: a `GANConfig` (defaults if None).
         device: where to train (the models are moved there).
         n_fixed: size of the fixed noise batch used for progress grids.
@@ -250,6 +254,7 @@ class Trainer:
         self.G, self.D, self.real = G.to(self.device), D.to(self.device), real
         self.n_fixed = n_fixed
         self.build = build
+        self.n_classes = self._check_labels(G, D, real)
         self._initial = (copy.deepcopy(G.state_dict()), copy.deepcopy(D.state_dict()))
         self._snapshot = _Snapshot()
         self.reset()
@@ -346,17 +351,74 @@ class Trainer:
         return self._draw_z(n, self.generator)
 
     @torch.no_grad()
-    def generate(self, z: Tensor | None = None, *, n: int | None = None, ema: bool = True) -> Tensor:
-        """Samples from G in eval mode (from its weight average if `ema` is on); default z: fixed_z."""
+    def generate(self, z: Tensor | None = None, *, n: int | None = None,
+                 y: Tensor | int | None = None, ema: bool = True) -> Tensor:
+        """Samples from G in eval mode (from its weight average if `ema` is on); default z: fixed_z.
+
+        For a conditional G, ``y`` gives the labels: a tensor (B,), or one int for all; by default
+        0, 1, ..., n_classes - 1, 0, 1, ... down the batch.
+        """
         if z is None:
             z = self.fixed_z if n is None else self.sample_z(n)
+        if self.n_classes is not None:
+            if y is None:
+                y = torch.arange(len(z)) % self.n_classes
+            elif isinstance(y, int):
+                y = torch.full((len(z),), y)
+            y = y.to(self.device)
         model = self.G_ema if (ema and self.G_ema is not None) else self.G
         was_training = model.training
         model.eval()
         try:
-            return model(z.to(self.device)).cpu()
+            return self._call(model, z.to(self.device), y).cpu()
         finally:
             model.train(was_training)
+
+    # ----------------------------------------------------------------- labels (lesson 8)
+    @staticmethod
+    def _check_labels(G: nn.Module, D: nn.Module, real: Sampler) -> int | None:
+        """G's n_classes (None: unconditional) once D and the sampler fit it."""
+        n_classes = getattr(G, "n_classes", None)
+        if n_classes is None:
+            return None
+        if getattr(D, "n_classes", None) != n_classes:
+            raise ValueError(f"G is conditional with n_classes={n_classes}: expected a D with "
+                             f"the same n_classes, got {getattr(D, 'n_classes', None)}")
+        Trainer._labelled(real, 1, torch.Generator().manual_seed(0))  # fails early if unlabelled
+        return n_classes
+
+    @staticmethod
+    def _labelled(real: Sampler, n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        draw = getattr(real, "sample_with_labels", real.sample)
+        out = draw(n, generator=generator)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise ValueError("a conditional G needs real data with labels: expected a sampler "
+                             "whose sample_with_labels (or sample) returns (x, y), got "
+                             f"{type(out).__name__} from {type(real).__name__}")
+        return out
+
+    def _real_batch(self, n: int) -> tuple[Tensor, Tensor | None]:
+        """Real x (n, ...) and, for a conditional G, their labels y (n,); else y is None."""
+        if self.n_classes is None:
+            x, y = self.real.sample(n, generator=self.generator).to(self.device), None
+        else:
+            x, y = self._labelled(self.real, n, self.generator)
+            x, y = x.to(self.device), y.to(self.device)
+        if x.dim() >= 3 and x.is_floating_point():  # images: the generator's tanh range
+            lo, hi = x.min().item(), x.max().item()
+            if lo < -1.001 or hi > 1.001:
+                raise ValueError(f"expected real images in [-1, 1] (G ends in tanh), got values "
+                                 f"in [{lo:.3g}, {hi:.3g}]; map 0..255 pixels with x / 127.5 - 1")
+        return x, y
+
+    def sample_y(self, n: int) -> Tensor:
+        """Labels (n,) drawn uniformly from the trainer's seeded generator (conditional G)."""
+        return torch.randint(self.n_classes, (n,), generator=self.generator).to(self.device)
+
+    @staticmethod
+    def _call(model: nn.Module, inputs: Tensor, y: Tensor | None) -> Tensor:
+        """model(inputs), or model(inputs, y) for a conditional model."""
+        return model(inputs) if y is None else model(inputs, y)
 
     def _noisy(self, x: Tensor) -> Tensor:
         cfg = self.config
@@ -410,15 +472,6 @@ class Trainer:
                 largest = torch.stack(torch._foreach_norm(params, math.inf)).max()
                 self._check(largest, f"the largest |weight| of {name}", limit=WEIGHT_LIMIT)
 
-    def _real_batch(self) -> Tensor:
-        x = self.real.sample(self.config.batch_size, generator=self.generator).to(self.device)
-        if x.dim() >= 3 and x.is_floating_point():  # images: the generator's tanh range
-            lo, hi = x.min().item(), x.max().item()
-            if lo < -1.001 or hi > 1.001:
-                raise ValueError(f"expected real images in [-1, 1] (G ends in tanh), got values "
-                                 f"in [{lo:.3g}, {hi:.3g}]; map 0..255 pixels with x / 127.5 - 1")
-        return x
-
     # ----------------------------------------------------------------- the two updates
     def step_d(self) -> dict[str, float]:
         """One update of D (the critic): raise scores of real data, lower those of fakes.
@@ -427,14 +480,16 @@ class Trainer:
         """
         cfg, G, D = self.config, self.G, self.D
         d_loss_fn = losses.LOSSES[cfg.loss][0]
-        x_real = self._real_batch()
+        x_real, y = self._real_batch(cfg.batch_size)  # y: None, or labels (B,) for both batches
         with torch.no_grad():
-            x_fake = G(self.sample_z(cfg.batch_size))  # G is not updated here
+            x_fake = self._call(G, self.sample_z(cfg.batch_size), y)  # G is not updated here
         x_real, x_fake = self._noisy(x_real), self._noisy(x_fake)
-        d_real, d_fake = D(x_real), D(x_fake)  # (B,), (B,)
+        d_real, d_fake = self._call(D, x_real, y), self._call(D, x_fake, y)  # (B,), (B,)
         loss_D = d_loss_fn(d_real, d_fake, **self._targets(cfg.batch_size))
         if cfg.loss == "wgan-gp":
-            loss_D = loss_D + losses.gradient_penalty(D, x_real, x_fake, gp_lambda=cfg.gp_lambda,
+            critic = D if y is None else (lambda x: D(x, y))  # a real/fake pair shares its label
+            loss_D = loss_D + losses.gradient_penalty(critic, x_real, x_fake,
+                                                      gp_lambda=cfg.gp_lambda,
                                                       generator=self.generator)
         self._check(loss_D, "loss_D")
         self.opt_D.zero_grad(set_to_none=True)
@@ -454,7 +509,9 @@ class Trainer:
         g_loss_fn = losses.LOSSES[cfg.loss][1]
         D.requires_grad_(False)  # D is frozen: its weights get no gradient from G's loss
         try:
-            d_fake = D(self._noisy(G(self.sample_z(cfg.batch_size))))  # (B,)
+            y = None if self.n_classes is None else self.sample_y(cfg.batch_size)
+            x_fake = self._noisy(self._call(G, self.sample_z(cfg.batch_size), y))
+            d_fake = self._call(D, x_fake, y)  # (B,)
             loss_G = g_loss_fn(d_fake)
             self._check(loss_G, "loss_G")
             self.opt_G.zero_grad(set_to_none=True)

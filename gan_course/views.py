@@ -455,6 +455,8 @@ class ViewImages:
     Attributes:
         blit: as in `View2D`.
         scores: the last classifier metrics (a dict with the step they were taken at), or None.
+        digit: for a conditional G (lesson 8): the class the grid asks for, or None for the
+            labels 0, 1, ..., 9, 0, ... (set it between frames, e.g. from `live.digit_picker`).
     """
 
     def __init__(self, trainer, *, n_real: int = 64, metrics_every: float = 20.0,
@@ -462,7 +464,12 @@ class ViewImages:
         self.ema = ema
         self.z_metrics = view_z(trainer, n_metrics, seed=778)
         gen = torch.Generator().manual_seed(54321)
-        self.x_real = trainer.real.sample(n_real, generator=gen)
+        self.digit: int | None = None
+        self.conditional = getattr(trainer, "n_classes", None) is not None
+        if self.conditional:  # D needs the labels of the real images it scores
+            self.x_real, self.y_real = trainer._labelled(trainer.real, n_real, gen)
+        else:
+            self.x_real, self.y_real = trainer.real.sample(n_real, generator=gen), None
         self.mnist = tuple(self.x_real.shape[1:]) == (1, 28, 28)
         self.metrics_every = metrics_every if self.mnist else 0
         self._metrics_next = -math.inf
@@ -472,11 +479,22 @@ class ViewImages:
 
     def capture(self, trainer) -> dict:
         frame = _base_frame(trainer, self.series)
-        samples = trainer.generate(trainer.fixed_z, ema=self.ema)  # (n_fixed, C, H, W)
+        y_fake = None
+        if self.conditional:
+            n = len(trainer.fixed_z)
+            y_fake = (torch.arange(n) % trainer.n_classes if self.digit is None
+                      else torch.full((n,), int(self.digit)))
+        samples = trainer.generate(trainer.fixed_z, y=y_fake, ema=self.ema)  # (n_fixed, C, H, W)
+        frame["digit"] = self.digit if self.conditional else None
         # As in training: D in train mode on a real batch and a fake batch, separately.
         with _untouched(trainer, train_mode=True) as D, torch.no_grad():
-            d_real = _readout(D(self.x_real.to(trainer.device)).reshape(-1), frame["loss"])
-            d_fake = _readout(D(samples.to(trainer.device)).reshape(-1), frame["loss"])
+            dev = trainer.device
+            y_real, y_fake = ((None, None) if y_fake is None
+                              else (self.y_real.to(dev), y_fake.to(dev)))
+            d_real = _readout(trainer._call(D, self.x_real.to(dev), y_real).reshape(-1),
+                              frame["loss"])
+            d_fake = _readout(trainer._call(D, samples.to(dev), y_fake).reshape(-1),
+                              frame["loss"])
         frame.update(grid=image_grid(samples), d_real=d_real, d_fake=d_fake)
         start = time.monotonic()
         if self.metrics_every and start >= self._metrics_next:
@@ -541,7 +559,9 @@ class ViewImages:
             stairs.set_data(counts / max(len(d), 1), self._edges)
         self.grid.set_data(frame["grid"])
         ema = ", EMA weights" if self.ema else ""
-        self.title.text = f"step {frame['step']}: G(fixed z){ema}"
+        asked = frame.get("digit")
+        label = "" if asked is None else f", digit {asked}"
+        self.title.text = f"step {frame['step']}: G(fixed z{label}){ema}"
         s = frame["scores"]
         if s is not None:
             self.metrics_text[0].text = (f"classifier metrics at step {s['step']} "

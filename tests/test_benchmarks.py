@@ -45,3 +45,15 @@ def test_translation_writes_sources_translations_and_labels(tmp_path, capsys):
     assert float(saved["seconds"]) >= 0.5
     printed = capsys.readouterr().out
     assert "label preservation" in printed and "G(X)" in printed
+
+
+def test_conditional_writes_1000_digits_per_class(tmp_path, capsys):
+    from benchmarks import conditional
+
+    out = tmp_path / "cdcgan.npz"
+    conditional.main(["--seconds", "1", "--out", str(out)])
+    saved = np.load(out)
+    assert saved["x"].shape == (10_000, 28, 28) and saved["x"].dtype == np.uint8
+    assert saved["y"].shape == (10_000,) and np.bincount(saved["y"]).tolist() == [1000] * 10
+    assert int(saved["steps"]) > 0 and float(saved["seconds"]) >= 1
+    assert "per-class accuracy" in capsys.readouterr().out
