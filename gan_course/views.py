@@ -238,7 +238,7 @@ class View2D:
             m = self.toy.n_modes
             self.third = fastplot.Curves(blit, ax3, ("captured",), (FAKE,), ylabel="modes",
                                          title=f"modes captured (of {m})",
-                                         ylim=fastplot.nice_range(0, m),
+                                         ylim=(0.0, float(m)),  # (0, 40) was nice for 25
                                          drawstyle="steps-post", mark_last=True)
         else:
             self.third = fastplot.Curves(blit, ax3, ("|∇D|", "|∇G|"), (D_COLOR, G_COLOR),
@@ -497,6 +497,8 @@ class ViewImages:
                               frame["loss"])
         frame.update(grid=image_grid(samples), d_real=d_real, d_fake=d_fake)
         start = time.monotonic()
+        if self.scores is not None and self.scores["step"] > frame["step"]:
+            self.scores, self._metrics_next = None, start  # a reset: old metrics describe nothing
         if self.metrics_every and start >= self._metrics_next:
             fakes = trainer.generate(self.z_metrics, ema=self.ema)
             if torch.isfinite(fakes).all():
@@ -563,7 +565,9 @@ class ViewImages:
         label = "" if asked is None else f", digit {asked}"
         self.title.text = f"step {frame['step']}: G(fixed z{label}){ema}"
         s = frame["scores"]
-        if s is not None:
+        if s is None:
+            self.metrics_text[0].text = self.metrics_text[1].text = ""
+        else:
             self.metrics_text[0].text = (f"classifier metrics at step {s['step']} "
                                          f"({s['n']} samples):")
             self.metrics_text[1].text = (f"FID-like {s['fid']:.1f} · IS-like "
