@@ -32,6 +32,7 @@ def test_reference_maps_the_ends_and_shape():
 def test_typical_mistakes_are_named():
     rejects(lambda r: (r.float() / 255).unsqueeze(1), "[0, 1]")
     rejects(lambda r: (r * 2 / 255 - 1).unsqueeze(1), "wraps around")
+    rejects(lambda r: ((r - 128).float() / 127.5).unsqueeze(1), "subtraction wraps")
     rejects(lambda r: r.float() / 127.5 - 1, "channel axis")
     rejects(lambda r: (r // 128).unsqueeze(1), "float")
     rejects(lambda r: (r.double() / 127.5 - 1).unsqueeze(1), "float32")

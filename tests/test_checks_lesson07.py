@@ -156,6 +156,8 @@ def test_one_sided_wrong_answers():
     rejects(checks.check_d_loss_one_sided,
             lambda r, f, s: _bce(r, full(r, 1.0), f, zeros(f)), "smoothing is missing")
     rejects(checks.check_d_loss_one_sided,
+            lambda r, f, s: _bce(r, full(r, s), f, zeros(f)), "1 - s")
+    rejects(checks.check_d_loss_one_sided,
             lambda r, f, s: _bce(torch.sigmoid(r), full(r, 1 - s), torch.sigmoid(f), zeros(f)),
             "logits")
     rejects(checks.check_d_loss_one_sided, lambda r, f, s: -ref.d_loss_one_sided(r, f, s),

@@ -204,4 +204,10 @@ def _scale_problem(got, expected: torch.Tensor, raw: torch.Tensor) -> str | None
         if torch.allclose(g[low], expected.double()[low], atol=1e-4):
             return ("pixels below 128 are right but brighter ones are wrong: uint8 arithmetic "
                     "wraps around at 256 (e.g. 200 * 2 = 144); convert with .float() first")
+        e = expected.double()
+        wrapped = (g[low] - e[low]).abs() > 1.5  # 256 / 127.5: the wrap's jump, scaled
+        if torch.allclose(g[~low], e[~low], atol=1e-2) and wrapped.float().mean() > 0.9:
+            return ("pixels of 128 and above are right but darker ones are wrong: uint8 "
+                    "subtraction wraps around below 0 (e.g. 0 - 128 = 128); convert with "
+                    ".float() before subtracting")
     return compare(got, expected, name="scaled pixels", atol=1e-5)

@@ -214,6 +214,7 @@ def check_d_loss_one_sided(fn: Callable[[Tensor, Tensor, float], Tensor], *,
             "sign": -expected,
             "half": 0.5 * expected,
             "zeros": F.binary_cross_entropy_with_logits(d_real, torch.full((16,), 1 - s)),
+            "target s": bce(torch.full((16,), s), zeros_f),
         }
         hints = {
             "two-sided": "that is two-sided smoothing (fakes at s too); one-sided leaves the "
@@ -225,6 +226,8 @@ def check_d_loss_one_sided(fn: Callable[[Tensor, Tensor, float], Tensor], *,
             "sign": "wrong sign: BCE is already a loss to minimise",
             "half": "add the two batch means (as losses.d_loss_minimax does), don't average them",
             "zeros": "the fake term is missing: add BCE(D(G(z)), 0)",
+            "target s": "your real target is s itself, so D is trained to call real data "
+                        "fake: the smoothed real target is 1 - s (0.9 for s = 0.1)",
         }
         if v is not None and v.shape == ():
             for key, value in known.items():
