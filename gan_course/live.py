@@ -253,6 +253,7 @@ class Dashboard:
         self._last_numbers: dict[str, float] = {}
         self._syncing = False  # the dashboard itself sets the widgets: no change to queue
         self._changed_at = 0.0  # when the trainer last took a control's change
+        self._in_cell: int | None = None  # the step a blocking `run` in a cell trains to
         with self._model_lock:
             self._set_threads()
             self.view = (views.make_view(view, trainer, toy, **view_options)
@@ -537,8 +538,20 @@ class Dashboard:
             self.monitor.recovered()
             self.diverged = None
             start, done = time.perf_counter(), 0
-            while done < steps and self._train_one() is not None:
-                done += 1
+            pacer = _Pacer(self.refresh, self.trainer.step_count)
+            self._in_cell = self.trainer.step_count + steps
+            try:
+                while done < steps and self._train_one() is not None:
+                    done += 1
+                    # In a kernel the picture and the step count still reach the browser while
+                    # the cell trains (outgoing widget messages are not held back), so a long
+                    # blocking run does not look frozen. Headless runs draw once, at the end.
+                    if not self.headless and pacer.due(self._changed_at):
+                        self._speed = pacer.speed(self.trainer.step_count)
+                        self._publish()
+                        pacer.drew(self.trainer.step_count)
+            finally:
+                self._in_cell = None
             self._speed = done / max(time.perf_counter() - start, 1e-9)
             self._publish(fmt="png")
 
@@ -743,7 +756,7 @@ class Dashboard:
         """Capture a frame (the caller owns the models now), draw it, show it."""
         start = time.perf_counter()
         frame = self.view.capture(self.trainer)
-        frame.setdefault("horizon", self._target)  # where this run stops: the curves' x range
+        frame.setdefault("horizon", self._in_cell or self._target)  # where this run stops: x range
         data = fastplot.encode(self.view.draw(frame), fmt)
         self.png = data if fmt == "png" else None
         if self.image.format != fmt:
@@ -760,8 +773,13 @@ class Dashboard:
 
     def _status_html(self) -> str:
         cfg, n = self.trainer.config, self._last_numbers
-        parts = [f"<b>{'running' if self.running else 'paused'}</b>",
-                 f"step {self.trainer.step_count}"]
+        step = self.trainer.step_count
+        if self._in_cell is not None:
+            parts = ["<b>training in this cell</b> (the controls act once it ends)",
+                     f"step {step} of {self._in_cell}"]
+        else:
+            goal = f" of {self._target}" if self._target is not None and self.running else ""
+            parts = [f"<b>{'running' if self.running else 'paused'}</b>", f"step {step}{goal}"]
         if self._speed:
             parts.append(f"{self._speed:.1f} steps/s")
         lr_D, lr_G = n.get("lr_D", cfg.lr_D), n.get("lr_G", cfg.lr_G)

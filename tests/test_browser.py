@@ -46,6 +46,11 @@ threads = [t for t in threading.enumerate() if t.name.startswith("gan-course-das
 loops = [d for d in list(live._DASHBOARDS) if d.running]
 print(f"run {len(In)}: {len(threads) + len(loops)} training loops; "
       f"the previous dashboard trained as a {previous and previous.backend}")
+""", """\
+import os
+
+if os.path.exists("train_in_cell"):  # the test's last phase: a long run blocking in this cell
+    dash.run(2500)
 """)
 
 if not Path(CHROMIUM).exists():
@@ -186,7 +191,11 @@ def drag(page, slider: str, dx: float) -> float:
     return float(page.locator(f"{slider} .widget-readout").inner_text())
 
 
-def test_dashboard_in_jupyterlab(lab):
+def picture(page):
+    return page.locator(".gc-image img, img.gc-image").first
+
+
+def test_dashboard_in_jupyterlab(lab, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     latencies = []
     with sync_api.sync_playwright() as p:
@@ -194,10 +203,18 @@ def test_dashboard_in_jupyterlab(lab):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1100})
             open_and_run(page, lab)
+            # The first picture is laid out at its size before anything was pressed.
+            box = wait_for(page, lambda: (b := picture(page).bounding_box()) and b["width"] > 300
+                           and b["height"] > 150 and b, 10, "the first picture's size")
+            assert box["width"] > 300 and box["height"] > 150
+            # The slider shows the configured learning rate exactly, and Start keeps it.
+            assert float(page.locator(".gc-lr_D .widget-readout").inner_text()) == 3e-3
+            assert "changes apply" not in status(page), "nothing was touched yet"
 
             page.locator("button.gc-start").click()
             wait_for(page, lambda: "running" in status(page) and step_of(status(page)) > 20, 30,
                      "training to start")
+            assert lr_in_use(status(page)) == 3e-3, "pressing Start must not change lr_D"
 
             slider = ".gc-lr_D"
             shown = [float(page.locator(f"{slider} .widget-readout").inner_text())]
@@ -231,6 +248,21 @@ def test_dashboard_in_jupyterlab(lab):
             stopped = step_of(status(page))
             page.wait_for_timeout(1500)
             assert step_of(status(page)) == stopped, "Pause must stop the steps"
+
+            # A long run blocking in a cell: the picture and the step count still update.
+            (tmp_path / "nb" / "train_in_cell").write_text("")
+            run_all(page)
+            wait_for(page, lambda: "training in this cell" in status(page), 60,
+                     "the run in the cell")
+            first = step_of(status(page))
+            src = picture(page).get_attribute("src")
+            wait_for(page, lambda: step_of(status(page)) > first + 50, 20,
+                     "the step count to move while the cell trains")
+            wait_for(page, lambda: picture(page).get_attribute("src") != src, 10,
+                     "a new picture while the cell trains")
+            page.screenshot(path=str(ARTIFACTS / "dashboard_cell.png"), full_page=True)
+            wait_for(page, lambda: "training in this cell" not in status(page), 120,
+                     "the cell's run to end")
 
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
             body = page.locator("body").inner_text()
