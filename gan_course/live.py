@@ -101,6 +101,24 @@ def default_threads(trainer: Trainer) -> int:
     return min(2, os.cpu_count() or 1) if has_conv or big else 1
 
 
+def _cores_busy(threads: int) -> str | None:
+    """A warning when other programs keep the cores busy while training uses all of them.
+
+    On the course's 2-core machine, one other busy process cut the DCGAN on 2 torch threads from
+    about 7 to 1.5 steps/s: the two threads wait for each other. The 1-minute load average counts
+    this process's own threads too, so more than ``cores + 0.5`` means something else runs.
+    """
+    cores = os.cpu_count() or 1
+    if threads < cores or not hasattr(os, "getloadavg"):
+        return None
+    load = os.getloadavg()[0]
+    if load <= cores + 0.5:
+        return None
+    return (f"the CPU is busy with other work (load {load:.1f} on {cores} cores): with "
+            f"{threads} torch threads training can slow several-fold; close the other program, "
+            "or build the dashboard with threads=1")
+
+
 def _cell_identity() -> tuple[str | None, str | None]:
     """(cell id, request id) of the notebook cell running now, or (None, None) outside Jupyter."""
     try:
@@ -788,6 +806,9 @@ class Dashboard:
             if self._pending:
                 parts.append("changes apply on the next step")
         line = " · ".join(parts)
+        busy = _cores_busy(self.threads) if (self.running or self._in_cell is not None) else None
+        if busy:
+            line += (f"<br><span style='color:#b35900'>⚠ {html.escape(busy)}</span>")
         if self._note and not self.running:
             line += f"<br><i>{html.escape(self._note)}</i>"
         colours = {"error": "#b00020", "warning": "#b35900"}

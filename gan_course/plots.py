@@ -108,10 +108,11 @@ def plot_2d(real: Tensor | np.ndarray | None = None, fake: Tensor | np.ndarray |
         ax.figure.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label="D(x)  (1 = real)")
     if real is not None:
         r = _to_numpy(real)[:max_points]
-        ax.scatter(r[:, 0], r[:, 1], s=4, c="black", label="real")
+        ax.scatter(r[:, 0], r[:, 1], s=4, c="black", label="real", zorder=3)
     if fake is not None:
         f = _to_numpy(fake)[:max_points]
-        ax.scatter(f[:, 0], f[:, 1], s=4, c="tab:orange", label="fake G(z)")
+        ax.scatter(f[:, 0], f[:, 1], s=4, c="tab:orange", label="fake G(z)",
+                   zorder=3)  # above arrows or lines drawn later
     ax.set_xlim(*bounds[0])
     ax.set_ylim(*bounds[1])
     ax.set_aspect("equal")

@@ -401,3 +401,12 @@ def test_a_mismatched_torchvision_says_what_to_install(monkeypatch):
 def test_downloads_have_a_timeout():
     assert 0 < data.DOWNLOAD_TIMEOUT <= 300
     assert math.isfinite(data.DOWNLOAD_TIMEOUT)
+
+
+def test_a_busy_cpu_is_named_in_the_status_line(monkeypatch):
+    monkeypatch.setattr(live.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(live.os, "getloadavg", lambda: (3.4, 3.0, 2.0))
+    assert "load 3.4 on 2 cores" in live._cores_busy(2)
+    assert live._cores_busy(1) is None  # one thread on two cores: nothing waits for a partner
+    monkeypatch.setattr(live.os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    assert live._cores_busy(2) is None  # this process alone
