@@ -178,22 +178,26 @@ class _Snapshot:
     """
 
     def __init__(self) -> None:
-        self._ids: list[int] = []
+        self._key: tuple | None = None
         self._saved: list[Tensor] = []
 
     def take(self, trainer: Trainer) -> None:
-        models = [m for m in (trainer.G, trainer.D, trainer.G_ema) if m is not None]
-        self.tensors = [t for m in models for t in (*m.parameters(), *m.buffers())]
-        self.opt_state = [{p: dict(st) for p, st in opt.state.items()}
-                          for opt in (trainer.opt_G, trainer.opt_D)]
-        self.tensors += [v for state in self.opt_state for st in state.values()
-                         for v in st.values() if isinstance(v, Tensor)]
-        ids = [(id(t), t.shape, t.dtype) for t in self.tensors]  # shapes too: ids get reused
-        with torch.no_grad():
-            if ids == self._ids:
-                torch._foreach_copy_(self._saved, [t.detach() for t in self.tensors])
-            else:
-                self._ids, self._saved = ids, [t.detach().clone() for t in self.tensors]
+        # Which tensors to copy changes only when a model, an optimizer or the optimizers'
+        # state layout changes (the first step creates Adam's moments): cache the list.
+        opts = (trainer.opt_G, trainer.opt_D)
+        key = (id(trainer.G), id(trainer.D), id(trainer.G_ema), *map(id, opts),
+               *(sum(len(st) for st in o.state.values()) for o in opts))
+        if key != getattr(self, "_key", None):
+            models = [m for m in (trainer.G, trainer.D, trainer.G_ema) if m is not None]
+            tensors = [t for m in models for t in (*m.parameters(), *m.buffers())]
+            self.opt_state = [{p: dict(st) for p, st in o.state.items()} for o in opts]
+            tensors += [v for state in self.opt_state for st in state.values()
+                        for v in st.values() if isinstance(v, Tensor)]
+            self.tensors = [t.detach() for t in tensors]
+            self._key, self._saved = key, [t.clone() for t in self.tensors]
+        else:
+            with torch.no_grad():
+                torch._foreach_copy_(self._saved, self.tensors)
         self.rng, self.torch_rng = trainer.generator.get_state(), torch.get_rng_state()
 
     def restore(self, trainer: Trainer) -> None:
