@@ -100,11 +100,13 @@ def make_buttons() -> dict[str, widgets.Button]:
         "step_g": ("Step G", "step-forward", "one update of G only"),
         "step": ("Step both", "step-forward", "k updates of D, then one of G"),
         "reset": ("Reset", "undo", "back to the initial weights of this seed"),
+        "undo_reset": ("Undo reset", "redo", "back to the run the last Reset discarded"),
     }
     buttons = {key: _tagged(widgets.Button(description=text, icon=icon, tooltip=tip,
                                            layout=widgets.Layout(width="auto")), key)
                for key, (text, icon, tip) in specs.items()}
     buttons["start"].button_style = "success"
+    buttons["undo_reset"].disabled = True  # until a Reset discards a run
     return buttons
 
 

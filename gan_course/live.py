@@ -33,6 +33,7 @@ Layers (STYLE.md rule 15): `monitor.HealthMonitor` and the views' frames are pla
 from __future__ import annotations
 
 import asyncio
+import copy
 import collections
 import contextlib
 import dataclasses
@@ -272,6 +273,7 @@ class Dashboard:
         self._syncing = False  # the dashboard itself sets the widgets: no change to queue
         self._changed_at = 0.0  # when the trainer last took a control's change
         self._in_cell: int | None = None  # the step a blocking `run` in a cell trains to
+        self._undo: dict | None = None  # the trainer's state before the last Reset
         with self._model_lock:
             self._set_threads()
             self.view = (views.make_view(view, trainer, toy, **view_options)
@@ -289,7 +291,8 @@ class Dashboard:
         self.buttons = controls.make_buttons()
         actions = {"start": self._toggle, "step_d": lambda: self.step(g=False),
                    "step_g": lambda: self.step(d=False), "step": self.step,
-                   "reset": lambda: self.reset(seed=self.seed.value)}
+                   "reset": lambda: self.reset(seed=self.seed.value),
+                   "undo_reset": self.undo_reset}
         for key, action in actions.items():
             self.buttons[key].on_click(self._guard(lambda _, action=action: action()))
         self.status = widgets.HTML("")
@@ -542,6 +545,21 @@ class Dashboard:
                 self._apply_pending()
                 self._publish()
 
+    def undo_reset(self) -> None:
+        """Back to the run the last Reset discarded: weights, optimizers, history, seed."""
+        if self._undo is None:
+            raise ValueError("nothing to undo: no Reset has discarded a run yet")
+        if self.running:
+            self.pause()
+        with self._model_lock:
+            self.trainer.load_state_dict(self._undo)
+            self._undo = None
+            self.buttons["undo_reset"].disabled = True
+            self.monitor.reset()
+            self.diverged, self._flags, self._last_numbers = None, [], {}
+            self._sync_controls()
+            self._publish()
+
     def run(self, steps: int) -> None:
         """Train ``steps`` steps blocking in the calling thread (the headless path), then draw.
 
@@ -650,6 +668,9 @@ class Dashboard:
             except ValueError as err:  # the trainer changed nothing; say why
                 self._show_error(f"could not apply {changes}: {err}")
         if resets:
+            if self.trainer.step_count > 0:  # keep the run a Reset discards, for Undo reset
+                self._undo = copy.deepcopy(self.trainer.state_dict())
+                self.buttons["undo_reset"].disabled = False
             try:
                 self.trainer.reset(seed=resets[-1])
             except ValueError as err:

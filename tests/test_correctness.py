@@ -410,3 +410,19 @@ def test_a_busy_cpu_is_named_in_the_status_line(monkeypatch):
     assert live._cores_busy(1) is None  # one thread on two cores: nothing waits for a partner
     monkeypatch.setattr(live.os, "getloadavg", lambda: (2.2, 2.0, 2.0))
     assert live._cores_busy(2) is None  # this process alone
+
+
+def test_reset_can_be_undone():
+    t = presets.toy_trainer("ring", "vanilla", hidden=(16, 16))
+    dash = live.Dashboard(t, view=StubView(), headless=True)
+    assert dash.buttons["undo_reset"].disabled
+    dash.run(20)
+    trained = state_of(t)
+    dash.buttons["reset"].click()
+    assert t.step_count == 0 and not dash.buttons["undo_reset"].disabled
+    dash.buttons["undo_reset"].click()
+    assert dash.error is None and dash.buttons["undo_reset"].disabled
+    assert_same_state(state_of(t), trained)
+    dash.run(2)  # and it trains on from step 20
+    assert t.step_count == 22
+    dash.close()
