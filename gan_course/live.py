@@ -33,9 +33,9 @@ Layers (STYLE.md rule 15): `monitor.HealthMonitor` and the views' frames are pla
 from __future__ import annotations
 
 import asyncio
-import copy
 import collections
 import contextlib
+import copy
 import dataclasses
 import functools
 import html
