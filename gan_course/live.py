@@ -629,8 +629,7 @@ class Dashboard:
         with self._pending_lock:
             queued = {**self._pending, **changes}
         try:  # all of it valid together, or nothing queued
-            dataclasses.replace(self.trainer.config, **queued)
-            Trainer._check_critic(queued.get("loss", self.trainer.config.loss), self.trainer.D)
+            self.trainer.checked(**queued)
         except ValueError as err:
             self._show_error(f"could not apply {changes}: {err}")
             return

@@ -310,12 +310,9 @@ class Trainer:
             return torch.optim.RMSprop(model.parameters(), lr=lr)
         return torch.optim.SGD(model.parameters(), lr=lr)
 
-    def update(self, **changes: Any) -> GANConfig:
-        """Change hyperparameters; they act from the next step on.
-
-        Learning rates and betas go into the optimizers' param groups (their state is kept). A bad
-        value raises ValueError and changes nothing. ``seed`` is only changed through `reset`.
-        """
+    def checked(self, **changes: Any) -> GANConfig:
+        """The config ``update(**changes)`` would set, without setting it; ValueError if any
+        change is not allowed (the dashboard validates queued changes with it)."""
         names = {f.name for f in fields(GANConfig)}
         unknown = set(changes) - names
         if unknown:
@@ -326,6 +323,15 @@ class Trainer:
             raise ValueError("seed changes only through reset(seed=...), which restarts training")
         new = replace(self.config, **changes)  # validates in __post_init__
         self._check_critic(new.loss, self.D)
+        return new
+
+    def update(self, **changes: Any) -> GANConfig:
+        """Change hyperparameters; they act from the next step on.
+
+        Learning rates and betas go into the optimizers' param groups (their state is kept). A bad
+        value raises ValueError and changes nothing. ``seed`` is only changed through `reset`.
+        """
+        new = self.checked(**changes)
         old, self.config = self.config, new
         if new.optimizer != old.optimizer:
             self.opt_G = self._make_optimizer(self.G, new.lr_G)
