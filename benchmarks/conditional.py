@@ -32,7 +32,7 @@ def draw(trainer, per_class: int = PER_CLASS, batch: int = 1000) -> tuple[torch.
     gen = torch.Generator().manual_seed(12345)  # the same z for every checkpoint
     n = trainer.n_classes * per_class
     y = torch.arange(n) // per_class  # (n,) 0, 0, ..., 1, 1, ...
-    z = torch.randn(n, trainer.config.latent_dim, generator=gen)
+    z = trainer.sample_z(n, generator=gen)
     out = []
     for start in range(0, n, batch):
         x = trainer.generate(z[start:start + batch], y=y[start:start + batch])  # in [-1, 1]
@@ -54,8 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    trainer = presets.mnist_trainer(args.model, seed=args.seed, device=args.device)
-    print(f"{args.model}: {presets.MNIST_RECIPES[args.model][0]}")
+    trainer = presets.mnist_trainer(args.model, seed=args.seed, device=args.device,
+                                    set_threads=True)
+    print(f"{args.model}: {presets.MNIST_RECIPES[args.model]}")
     print(f"device {args.device}, {torch.get_num_threads()} threads, seed {args.seed}")
     print(f"{'seconds':>8}{'steps':>7}{'steps/s':>8}{'FID':>7}{'IS':>6}{'acc':>7}{'worst':>9}  "
           "per-class accuracy 0..9")

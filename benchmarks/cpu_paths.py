@@ -26,7 +26,7 @@ def digest(t):
     return hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in t.G.parameters())).hexdigest()[:12]
 ring = presets.toy_trainer("ring", "course", seed=0, loss="wgan-gp", n_critic=5)
 ring.train(5)
-dcgan = presets.mnist_trainer("dcgan", seed=0, set_threads=False)
+dcgan = presets.mnist_trainer("dcgan", seed=0)
 dcgan.train(3)
 print(torch.backends.cpu.get_cpu_capability(), digest(ring), digest(dcgan))
 """

@@ -31,8 +31,8 @@ from gan_course import live, presets
 # name: (view, trainer factory, seconds per measurement: ~10+ steps even for the slow DCGAN)
 CASES = {
     "ring": ("2d", lambda: presets.toy_trainer("ring", "course", seed=0), 6.0),
-    "mnist-mlp": ("images", lambda: presets.mnist_trainer("mlp", seed=0, set_threads=False), 8.0),
-    "mnist-dcgan": ("images", lambda: presets.mnist_trainer("dcgan", seed=0, set_threads=False),
+    "mnist-mlp": ("images", lambda: presets.mnist_trainer("mlp", seed=0), 8.0),
+    "mnist-dcgan": ("images", lambda: presets.mnist_trainer("dcgan", seed=0),
                     20.0),
 }
 

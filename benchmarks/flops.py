@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=30)
     args = parser.parse_args(argv)
-    trainer = presets.mnist_trainer(args.model, set_threads=False)
+    trainer = presets.mnist_trainer(args.model)
     torch.set_num_threads(args.threads)
     trainer.train(3)  # warm-up (allocations, first-call overheads)
     with FlopCounterMode(display=False) as counter:

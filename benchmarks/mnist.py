@@ -29,7 +29,7 @@ def draw(trainer, n: int = N_SAMPLES, batch: int = 1000) -> torch.Tensor:
     gen = torch.Generator().manual_seed(12345)  # the same z for every checkpoint
     out = []
     for start in range(0, n, batch):
-        z = torch.randn(min(batch, n - start), trainer.config.latent_dim, generator=gen)
+        z = trainer.sample_z(min(batch, n - start), generator=gen)
         x = trainer.generate(z)  # (b, 1, 28, 28) in [-1, 1]
         out.append(((x[:, 0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8))
     return torch.cat(out)
@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    trainer = presets.mnist_trainer(args.model, seed=args.seed, device=args.device)
-    print(f"{args.model}: {presets.MNIST_RECIPES[args.model][0]}")
+    trainer = presets.mnist_trainer(args.model, seed=args.seed, device=args.device,
+                                    set_threads=True)
+    print(f"{args.model}: {presets.MNIST_RECIPES[args.model]}")
     print(f"device {args.device}, {torch.get_num_threads()} threads, seed {args.seed}")
     print(f"{'seconds':>8}{'steps':>8}{'steps/s':>9}{'FID':>9}{'IS':>7}{'classes':>9}{'max share':>10}")
     trained = 0.0

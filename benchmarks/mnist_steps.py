@@ -34,8 +34,9 @@ def build(args: argparse.Namespace) -> Trainer:
         except (ValueError, SyntaxError):
             overrides[key] = value  # names such as hinge
     if args.g_channels is None and args.d_channels is None and not args.spectral_norm:
-        return presets.mnist_trainer(args.model, seed=args.seed, set_threads=False, **overrides)
-    _, make_G, make_D, config, _ = presets.MNIST_RECIPES[args.model]
+        return presets.mnist_trainer(args.model, seed=args.seed, **overrides)
+    recipe = presets.MNIST_RECIPES[args.model]
+    make_G, make_D, config = recipe.G, recipe.D, recipe.config
     images, labels = data.load_mnist(source="bundled")
     torch.manual_seed(args.seed)
     G = models.DCGANGenerator(100, base_channels=args.g_channels) if args.g_channels else make_G()
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"G {models.count_parameters(trainer.G):,} parameters, D {models.count_parameters(trainer.D):,}")
     print(f"{'step':>6}{'FID':>8}{'IS':>7}{'classes':>9}{'max share':>10}{'CPU ms/step':>13}")
     gen = torch.Generator().manual_seed(12345)
-    z = torch.randn(args.samples, trainer.config.latent_dim, generator=gen)
+    z = trainer.sample_z(args.samples, generator=gen)
     cpu = 0.0
     for mark in sorted(int(s) for s in args.steps.split(",")):
         start = time.process_time()

@@ -11,15 +11,14 @@ import math
 
 import ipywidgets as widgets
 
+from gan_course import losses
 from gan_course.training import GANConfig
 from gan_course.utils import MAX_SEED
 
 __all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed", "layout",
            "show_value"]
 
-LOSS_OPTIONS = [("saturating (minimax)", "saturating"), ("non-saturating", "non-saturating"),
-                ("least squares", "least-squares"), ("hinge", "hinge"),
-                ("Wasserstein + clipping", "wgan-clip"), ("WGAN-GP", "wgan-gp")]
+LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 LR_RANGE = (1e-5, 1e-1)  # the learning-rate sliders' ends (log scale)
 

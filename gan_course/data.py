@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import numbers
 import os
 import socket
 from pathlib import Path
@@ -31,27 +30,24 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+
+from gan_course import utils
 
 from .toys import (
     TOYS,
     ToyDistribution,
-    _check_count,
     _resolve_generator,
     gaussian_1d,
     grid,
     mixture_1d,
     ring,
     spiral,
-    two_moons,
 )
 from .toys import get as toy
 
 __all__ = [
     "load_mnist",
     "TensorSampler",
-    "mnist_sampler",
-    "mnist_loader",
     "cache_dir",
     "bundle_checksum",
     "BundleError",
@@ -66,7 +62,6 @@ __all__ = [
     "ring",
     "grid",
     "spiral",
-    "two_moons",
     "toy",
     "TOYS",
 ]
@@ -260,7 +255,7 @@ def load_mnist(
     if source not in SOURCES:
         raise ValueError(f"expected source in {SOURCES}, got {source!r}")
     if limit is not None:
-        limit = _check_count("limit", limit)
+        limit = utils.check_count(limit, "limit")
     cache = cache_dir(root)
     images = labels = None
     if source == "auto":
@@ -319,7 +314,7 @@ class TensorSampler:
         )
 
     def _indices(self, n: int, generator: torch.Generator | None, seed: int | None) -> Tensor:
-        n = _check_count("n", n)
+        n = utils.check_count(n, "n")
         gen = _resolve_generator(generator, seed)
         idx = torch.randint(len(self), (n,), generator=gen)  # (n,) drawn on the CPU
         return idx.to(self.x.device)
@@ -346,44 +341,3 @@ class TensorSampler:
             )
         idx = self._indices(n, generator, seed)
         return self.x[idx], self.labels[idx.to(self.labels.device)]
-
-
-def mnist_sampler(
-    *, source: str = "auto", root: str | os.PathLike | None = None, limit: int | None = None
-) -> TensorSampler:
-    """A :class:`TensorSampler` over MNIST images (n, 1, 28, 28) in [-1, 1] and their labels."""
-    images, labels = load_mnist(source=source, root=root, limit=limit)
-    return TensorSampler(images, labels)
-
-
-def mnist_loader(
-    *,
-    batch_size: int = 64,
-    source: str = "auto",
-    root: str | os.PathLike | None = None,
-    limit: int | None = None,
-    shuffle: bool = True,
-    seed: int = 0,
-    drop_last: bool = True,
-) -> DataLoader:
-    """A seeded DataLoader over MNIST yielding ``(images, labels)`` batches.
-
-    Batches are images (batch_size, 1, 28, 28) float32 in [-1, 1] and labels (batch_size,)
-    int64. The shuffling order depends only on ``seed``.
-    """
-    batch_size = _check_count("batch_size", batch_size)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"expected a non-negative integer seed, got {seed!r}")
-    images, labels = load_mnist(source=source, root=root, limit=limit)
-    if drop_last and batch_size > len(images):
-        raise ValueError(
-            f"expected batch_size <= {len(images)} (the number of images) with drop_last=True, "
-            f"got {batch_size}"
-        )
-    return DataLoader(
-        TensorDataset(images, labels),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        drop_last=drop_last,
-        generator=torch.Generator().manual_seed(int(seed)),
-    )

@@ -136,9 +136,7 @@ def _models(trainer: Trainer) -> set[int]:
 
 
 def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"expected a step count (an integer >= 0), got {steps!r}")
-    return steps
+    return utils.check_count(steps, "a step count", minimum=0)
 
 
 class _Pacer:

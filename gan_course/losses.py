@@ -1,14 +1,21 @@
-"""GAN losses as pure functions of discriminator logits or critic scores.
+"""GAN losses as pure functions of discriminator logits or critic scores, and the loss table.
 
 Lesson 4 derives the minimax and non-saturating losses, lesson 6 the Wasserstein losses and the
-gradient penalty. Every function here takes raw scores (no sigmoid: `D` returns logits) and
-returns a scalar tensor. Probabilities never appear: log D(x) is written ``logsigmoid(d)`` and
-log(1 - D(x)) is ``logsigmoid(-d)``, which stay finite where ``log(sigmoid(d))`` gives -inf.
+gradient penalty, lesson 7 the label tricks. Every loss function here takes raw scores (no
+sigmoid: `D` returns logits) and returns a scalar tensor. Probabilities never appear: log D(x) is
+written ``logsigmoid(d)`` and log(1 - D(x)) is ``logsigmoid(-d)``, which stay finite where
+``log(sigmoid(d))`` gives -inf.
+
+`LOSSES` maps each name ``GANConfig.loss`` accepts to a `Loss`: the one place that says what the
+trainer, the health monitor, the dashboard's views and its loss menu need to know about a loss.
+Adding a loss is one entry there (and its closed-form test in tests/test_losses.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -26,8 +33,11 @@ __all__ = [
     "g_loss_wasserstein",
     "clip_weights",
     "gradient_penalty",
+    "noisy_targets",
+    "d_targets",
+    "Loss",
     "LOSSES",
-    "PROBABILITY_LOSSES",
+    "get",
 ]
 
 
@@ -169,16 +179,132 @@ def gradient_penalty(
     return gp_lambda * ((grad_norm - 1.0) ** 2).mean()
 
 
-# name -> (discriminator/critic loss, generator loss). The trainer adds the clipping or the
-# gradient penalty for the two Wasserstein variants; they share the same two losses.
-LOSSES: dict[str, tuple[Callable[..., Tensor], Callable[[Tensor], Tensor]]] = {
-    "saturating": (d_loss_minimax, g_loss_saturating),
-    "non-saturating": (d_loss_minimax, g_loss_nonsaturating),
-    "least-squares": (d_loss_least_squares, g_loss_least_squares),
-    "hinge": (d_loss_hinge, g_loss_hinge),
-    "wgan-clip": (critic_loss_wasserstein, g_loss_wasserstein),
-    "wgan-gp": (critic_loss_wasserstein, g_loss_wasserstein),
-}
+# --------------------------------------------------------------------------- label tricks
 
-# Losses whose D output reads as a probability after a sigmoid (and that take soft labels).
-PROBABILITY_LOSSES = ("saturating", "non-saturating")
+
+def noisy_targets(n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    """The slides seed's noisy labels for one D step: real ~ U(0.7, 1.2), fake ~ U(0, 0.3).
+
+    Lesson 7's exercise writes this function (`gan_course.solutions.lesson07` is this one).
+
+    Args:
+        n: batch size.
+        generator: the only source of randomness, so a seeded generator repeats the targets.
+
+    Returns:
+        (real, fake): two float32 tensors of shape (n,), drawn independently.
+    """
+    real = 0.7 + 0.5 * torch.rand(n, generator=generator)  # U(0.7, 1.2)
+    fake = 0.3 * torch.rand(n, generator=generator)  # U(0.0, 0.3)
+    return real, fake
+
+
+def d_targets(n: int, *, noisy_labels: bool = False, label_smoothing: float = 0.0,
+              label_flip: float = 0.0, generator: torch.Generator | None = None
+              ) -> tuple[Tensor, Tensor]:
+    """D's targets (real, fake), each (n,), with lesson 7's label tricks (`GANConfig`'s fields).
+
+    Noisy labels replace both targets (`noisy_targets`); otherwise the real target is
+    1 - ``label_smoothing`` (one-sided: fakes stay 0). ``label_flip`` then swaps the two targets
+    of each sample with that probability.
+    """
+    if noisy_labels:
+        real, fake = noisy_targets(n, generator)
+    else:
+        real, fake = torch.full((n,), 1.0 - label_smoothing), torch.zeros(n)
+    if label_flip > 0:
+        flip = torch.rand(n, generator=generator) < label_flip
+        real, fake = torch.where(flip, fake, real), torch.where(flip, real, fake)
+    return real, fake
+
+
+# --------------------------------------------------------------------------- the loss table
+
+# How D's output reads, for the readouts, the views and the health monitor:
+# "probability": sigmoid(D) is the probability that x is real (the cross-entropy losses);
+# "targets": D's raw score aims at 0 for fakes and 1 for reals, unbounded (least squares);
+# "free": a critic's raw score, with no fixed scale (hinge, Wasserstein).
+SCALES = ("probability", "targets", "free")
+# What the trainer adds to D's step: weight clipping after it, or a gradient penalty in its loss.
+REGULARISERS = (None, "clip", "gradient-penalty")
+
+
+@dataclass(frozen=True, eq=False)
+class Loss:
+    """Everything the course needs to know about one GAN loss.
+
+    Attributes:
+        name: the value of ``GANConfig.loss``.
+        label: the loss menu's text.
+        d_loss: ``d_loss(d_real, d_fake, *, real_target=, fake_target=)`` on raw scores.
+        g_loss: ``g_loss(d_fake)`` on raw scores.
+        scale: how D's output reads (`SCALES`): "probability", "targets" or "free".
+        score_label: what the pictures call D's output (a y-axis label).
+        soft_targets: whether D's loss takes targets, so the label tricks act on it.
+        d_wins_at_zero: D's loss is >= 0 and reaches 0 when D separates real from fake
+            perfectly (the health monitor's "D wins" check).
+        regulariser: what the trainer adds to D's step (`REGULARISERS`): None, "clip"
+            (``clip_value``) or "gradient-penalty" (``gp_lambda``; the critic then must not use
+            batch normalisation).
+        optimizer: the `GANConfig` optimizer settings the lessons and recipes use with it.
+    """
+
+    name: str
+    label: str
+    d_loss: Callable[..., Tensor]
+    g_loss: Callable[[Tensor], Tensor]
+    scale: str
+    score_label: str
+    soft_targets: bool = False
+    d_wins_at_zero: bool = False
+    regulariser: str | None = None
+    optimizer: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.scale not in SCALES:
+            raise ValueError(f"{self.name}: expected scale in {SCALES}, got {self.scale!r}")
+        if self.regulariser not in REGULARISERS:
+            raise ValueError(f"{self.name}: expected regulariser in {REGULARISERS}, "
+                             f"got {self.regulariser!r}")
+
+    @property
+    def probability(self) -> bool:
+        """True when sigmoid(D) reads as the probability that x is real."""
+        return self.scale == "probability"
+
+    def readout(self, scores: Tensor) -> Tensor:
+        """D's raw scores as the lessons plot them: probabilities for the cross-entropy losses,
+        else the scores themselves."""
+        return torch.sigmoid(scores) if self.probability else scores
+
+
+# The course's Adam: beta1 0.5 (DCGAN), since the target (the other player) keeps moving.
+_ADAM = dict(optimizer="adam", lr_G=2e-4, lr_D=2e-4, beta1=0.5, beta2=0.999, n_critic=1)
+_CRITIC = dict(scale="free", score_label="critic score")
+
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
+    Loss("saturating", "saturating (minimax)", d_loss_minimax, g_loss_saturating,
+         "probability", "probability", soft_targets=True, d_wins_at_zero=True, optimizer=_ADAM),
+    Loss("non-saturating", "non-saturating", d_loss_minimax, g_loss_nonsaturating,
+         "probability", "probability", soft_targets=True, d_wins_at_zero=True, optimizer=_ADAM),
+    Loss("least-squares", "least squares", d_loss_least_squares, g_loss_least_squares,
+         "targets", "LSGAN score", soft_targets=True, d_wins_at_zero=True, optimizer=_ADAM),
+    Loss("hinge", "hinge", d_loss_hinge, g_loss_hinge, **_CRITIC, d_wins_at_zero=True,
+         optimizer=_ADAM),
+    # The WGAN paper: RMSprop (momentum misleads a clipped critic), slow, 5 critic steps.
+    Loss("wgan-clip", "Wasserstein + clipping", critic_loss_wasserstein, g_loss_wasserstein,
+         **_CRITIC, regulariser="clip",
+         optimizer=dict(optimizer="rmsprop", lr_G=5e-5, lr_D=5e-5, n_critic=5)),
+    # WGAN-GP: Adam again, with beta2 0.9 and 5 critic steps (the paper's beta1 is 0; the
+    # course keeps 0.5).
+    Loss("wgan-gp", "WGAN-GP", critic_loss_wasserstein, g_loss_wasserstein, **_CRITIC,
+         regulariser="gradient-penalty",
+         optimizer=dict(_ADAM, lr_G=1e-4, lr_D=1e-4, beta2=0.9, n_critic=5)),
+)}
+
+
+def get(name: str) -> Loss:
+    """The `Loss` of that name, or a ValueError listing the names there are."""
+    if name not in LOSSES:
+        raise ValueError(f"expected loss in {tuple(LOSSES)}, got {name!r}")
+    return LOSSES[name]

@@ -12,9 +12,10 @@ test can feed it any history::
 What it flags (each on a running average, so one noisy step does not raise an alarm):
 
 - ``d_wins``: D's loss near 0: D tells real from fake almost perfectly and G's gradient vanishes
-  (for the losses with a floor at 0: saturating, non-saturating, least squares, hinge).
-- ``gap``: D(x) - D(G(z)) close to 1 (probability readouts only): the same failure seen from D's
-  outputs.
+  (for the losses with a floor at 0, ``Loss.d_wins_at_zero``: saturating, non-saturating, least
+  squares, hinge).
+- ``gap``: D(x) - D(G(z)) close to 1 (losses whose D reads as a probability only): the same
+  failure seen from D's outputs.
 - ``exploding``: a gradient norm of D or G above ``grad_limit``.
 - ``diverged``: a NaN/inf loss or gradient (the trainer raised `TrainingDiverged`).
 """
@@ -28,10 +29,6 @@ from dataclasses import dataclass, field
 from gan_course import losses
 
 __all__ = ["Flag", "HealthMonitor"]
-
-# Losses whose D loss is >= 0 and reaches 0 when D separates real from fake perfectly.
-FLOORED_LOSSES = ("saturating", "non-saturating", "least-squares", "hinge")
-
 
 @dataclass(frozen=True)
 class Flag:
@@ -86,8 +83,7 @@ class HealthMonitor:
             numbers: at least some of loss_D, d_real, d_fake, grad_norm_D, grad_norm_G.
             loss: the trainer's loss name (decides which checks apply).
         """
-        if loss not in losses.LOSSES:
-            raise ValueError(f"expected loss in {tuple(losses.LOSSES)}, got {loss!r}")
+        losses.get(loss)  # a ValueError names the losses there are
         self._loss = loss
         self._seen += 1
         for name in ("loss_D", "d_real", "d_fake"):
@@ -121,14 +117,14 @@ class HealthMonitor:
                             "lower its learning rate or use a gradient penalty"))
         if self._seen < self.min_steps:
             return out
-        loss = self._loss
+        loss = losses.LOSSES[self._loss]
         d_loss = self._avg.get("loss_D")
-        if loss in FLOORED_LOSSES and d_loss is not None and d_loss < self.d_loss_floor:
+        if loss.d_wins_at_zero and d_loss is not None and d_loss < self.d_loss_floor:
             out.append(Flag("d_wins", "warning",
                             f"D's loss is near 0 ({d_loss:.3f}): D wins and G's gradient vanishes; "
                             "lower lr_D or k, or add instance noise"))
         gap = self._avg.get("gap")
-        if loss in losses.PROBABILITY_LOSSES and gap is not None and gap > self.gap_limit:
+        if loss.probability and gap is not None and gap > self.gap_limit:
             out.append(Flag("gap", "warning",
                             f"D(x) - D(G(z)) = {gap:.2f}: D separates real from fake almost "
                             "perfectly"))

@@ -10,77 +10,108 @@ one thing everywhere. Each recipe's numbers are measured in `BENCHMARKS.md`
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch import nn
 
-from gan_course import data, models, toys, utils
+from gan_course import data, losses, models, toys, utils
 from gan_course.training import GANConfig, Trainer
 
-__all__ = ["ToyRecipe", "TOY_RECIPES", "TOY_STEPS", "toy_trainer", "train_with_anneal", "MNIST_RECIPES", "mnist_trainer"]
+__all__ = ["Recipe", "TOY_RECIPES", "TOY_STEPS", "toy_trainer", "train_with_anneal",
+           "MNIST_RECIPES", "mnist_trainer"]
 
 # Steps the course's 2-D recipe trains for (see BENCHMARKS.md for the seconds).
 TOY_STEPS = 4000
 
+Widths = tuple[int, ...]
+
 
 @dataclass(frozen=True)
-class ToyRecipe:
-    """An MLP GAN for 2-D toys: widths, latent size and the training config.
+class Recipe:
+    """A named GAN: what it is for, how its two networks are built, and its training settings.
 
     Attributes:
-        description: one line saying what the recipe is for.
-        latent_dim: size of z.
-        hidden: widths of G's and D's hidden layers.
-        spectral_norm: spectral normalisation in D.
-        config: `GANConfig` fields (latent_dim is filled in).
-        sizes: toy name -> (G's hidden widths, D's hidden widths), replacing ``hidden`` for that
-            toy (a harder toy may need bigger networks).
+        description: what the recipe is for, in words; its numbers live in the fields below
+            (``str(recipe)`` shows both), so the text cannot drift from them.
+        G, D: build a fresh generator / discriminator from torch's global random state. A toy
+            recipe's take the toy's dimension and hidden widths, an MNIST recipe's nothing.
+        config: `GANConfig` fields (``latent_dim`` comes from G, ``seed`` from the call).
+        hidden: a toy recipe's (G's, D's) hidden widths.
+        sizes: toy name -> (G's, D's) hidden widths, replacing ``hidden`` for that toy (a harder
+            toy may need bigger networks).
+        threads: torch CPU threads the recipe is measured with (BENCHMARKS.md); a trainer
+            pins them only when asked (``set_threads=True``).
     """
 
     description: str
-    latent_dim: int = 8
-    hidden: tuple[int, ...] = (128, 128)
-    spectral_norm: bool = False
-    config: dict[str, Any] = field(default_factory=dict)
-    sizes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
+    G: Callable[..., nn.Module]
+    D: Callable[..., nn.Module]
+    config: Mapping[str, Any]
+    hidden: tuple[Widths, Widths] = ((128, 128), (128, 128))
+    sizes: Mapping[str, tuple[Widths, Widths]] = field(default_factory=dict)
+    threads: int = 1
 
-    def widths(self, toy: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def widths(self, toy: str) -> tuple[Widths, Widths]:
         """(G's hidden widths, D's hidden widths) for the toy of that name."""
-        return self.sizes.get(toy, (self.hidden, self.hidden))
+        return self.sizes.get(toy, self.hidden)
+
+    def __str__(self) -> str:
+        settings = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                             for k, v in self.config.items())
+        return f"{self.description} ({settings})"
 
 
-TOY_RECIPES: dict[str, ToyRecipe] = {
-    "course": ToyRecipe(
-        "the course's default: least squares, lr 3e-3 with Adam (0.5, 0.9), batch 512, and an "
-        "average of G's weights (EMA 0.999) for sampling, which removes the last jitter; on the "
-        "grid of 25 a deeper G (128-128-128) and a wider D (256-256)",
-        config=dict(loss="least-squares", lr_G=3e-3, lr_D=3e-3, beta1=0.5, beta2=0.9,
-                    batch_size=512, ema=0.999),
+def _toy_G(dim: int, hidden: Widths) -> nn.Module:
+    return models.MLPGenerator(8, (dim,), hidden=hidden)  # z of 8 numbers: plenty for 2-D
+
+
+def _toy_D(dim: int, hidden: Widths) -> nn.Module:
+    return models.MLPDiscriminator((dim,), hidden=hidden)
+
+
+def _with(loss: str, **changes: Any) -> dict[str, Any]:
+    """The loss and the optimizer settings the loss table gives it, with ``changes``."""
+    return {"loss": loss, **losses.LOSSES[loss].optimizer, **changes}
+
+
+TOY_RECIPES: dict[str, Recipe] = {
+    "course": Recipe(
+        "the course's default 2-D GAN: least squares, a fast Adam with a short second-moment "
+        "memory, big batches, and an average of G's weights (EMA) for sampling, which removes "
+        "the last jitter; a deeper G and a wider D on the grid of 25",
+        _toy_G, _toy_D,
+        dict(loss="least-squares", lr_G=3e-3, lr_D=3e-3, beta1=0.5, beta2=0.9,
+             batch_size=512, ema=0.999),
         # Measured (BENCHMARKS.md): with 128-128 nets the grid gets 14.5/25 modes on average.
         sizes={"grid": ((128, 128, 128), (256, 256))},
     ),
-    "vanilla": ToyRecipe(
-        "the plain recipe of the usual tutorials: non-saturating BCE, Adam 2e-4 (0.5, 0.999), "
-        "batch 64, nothing else",
-        config=dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, beta2=0.999,
-                    batch_size=64),
+    "vanilla": Recipe(
+        "the plain recipe of the usual tutorials: non-saturating BCE with DCGAN's Adam, "
+        "nothing else",
+        _toy_G, _toy_D, _with("non-saturating", batch_size=64),
     ),
     # The three failure recipes are measured in lesson 7 (ring, seeds 0-3, one CPU thread).
-    "collapse": ToyRecipe(
-        "mode collapse: G learns 10x faster than D, so all samples gather in one clump that hops "
-        "around the ring (0/8 modes at 1,200 steps on seeds 0-2)",
-        config=dict(loss="non-saturating", lr_G=2e-3, lr_D=2e-4, beta1=0.5, batch_size=64),
+    "collapse": Recipe(
+        "mode collapse: G learns much faster than D, so all samples gather in one clump that "
+        "hops around the ring (0/8 modes at 1,200 steps on seeds 0-2)",
+        _toy_G, _toy_D,
+        dict(loss="non-saturating", lr_G=2e-3, lr_D=2e-4, beta1=0.5, batch_size=64),
     ),
-    "d-overpowers": ToyRecipe(
-        "D far faster than G (lr_D 100x lr_G, 5 D steps, saturating loss): D(G(z)) -> 0, G's "
-        "gradient vanishes (~1e-6) and the samples freeze (0/8 modes on seeds 0-3)",
-        config=dict(loss="saturating", lr_G=1e-4, lr_D=1e-2, n_critic=5, batch_size=64),
+    "d-overpowers": Recipe(
+        "D far faster than G (a higher learning rate and several D steps per G step, with the "
+        "saturating loss): D(G(z)) -> 0, G's gradient vanishes (~1e-6) and the samples freeze "
+        "(0/8 modes on seeds 0-3)",
+        _toy_G, _toy_D,
+        dict(loss="saturating", lr_G=1e-4, lr_D=1e-2, n_critic=5, batch_size=64),
     ),
-    "oscillation": ToyRecipe(
-        "both players too fast with heavy momentum (lr 1e-2, beta1 0.9): the samples jump "
-        "from shape to shape without settling (0/8 modes at 1,200 steps on seeds 0-3)",
-        config=dict(loss="non-saturating", lr_G=1e-2, lr_D=1e-2, beta1=0.9, batch_size=64),
+    "oscillation": Recipe(
+        "both players too fast, with heavy momentum: the samples jump from shape to shape "
+        "without settling (0/8 modes at 1,200 steps on seeds 0-3)",
+        _toy_G, _toy_D,
+        dict(loss="non-saturating", lr_G=1e-2, lr_D=1e-2, beta1=0.9, batch_size=64),
     ),
 }
 
@@ -91,7 +122,7 @@ def toy_trainer(dataset: str | toys.ToyDistribution = "ring", recipe: str = "cou
     """A `Trainer` for a 2-D toy with a named recipe.
 
     Args:
-        dataset: a toy name ("ring", "grid", "spiral", "moons") or a `ToyDistribution`.
+        dataset: a toy name ("ring", "grid", "spiral") or a `ToyDistribution`.
         recipe: a key of `TOY_RECIPES`.
         seed: seeds the weights and the trainer.
         device: where to train.
@@ -104,13 +135,12 @@ def toy_trainer(dataset: str | toys.ToyDistribution = "ring", recipe: str = "cou
     toy = toys.get(dataset) if isinstance(dataset, str) else dataset
     hidden_G, hidden_D = r.widths(toy.name) if hidden is None else (tuple(hidden), tuple(hidden))
 
-    def build() -> tuple[models.MLPGenerator, models.MLPDiscriminator]:
-        return (models.MLPGenerator(r.latent_dim, (toy.dim,), hidden=hidden_G),
-                models.MLPDiscriminator((toy.dim,), hidden=hidden_D, spectral_norm=r.spectral_norm))
+    def build() -> tuple[nn.Module, nn.Module]:
+        return r.G(toy.dim, hidden_G), r.D(toy.dim, hidden_D)
 
-    config = GANConfig(**{**r.config, "latent_dim": r.latent_dim, "seed": seed, **overrides})
-    torch.manual_seed(config.seed)
+    torch.manual_seed(utils.check_seed(seed))
     G, D = build()
+    config = GANConfig(**{**r.config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
     return Trainer(G, D, toy, config, device=device, build=build)
 
 
@@ -131,57 +161,63 @@ def train_with_anneal(trainer: Trainer, steps: int, *, anneal: float = 0.3) -> T
     return trainer
 
 
-# MNIST recipes: (description, G factory, D factory, GANConfig fields, CPU threads).
-MNIST_RECIPES: dict[str, tuple[str, Any, Any, dict[str, Any], int]] = {
-    "mlp": (
-        "lesson 4: the Keras seed's MLP pair (G 256-512-1024 + BatchNorm, D 512-256)",
+# The course's conv nets gain from a second CPU thread (BENCHMARKS.md): measured with 2.
+MNIST_RECIPES: dict[str, Recipe] = {
+    "mlp": Recipe(
+        "lesson 4: the Keras seed's MLP pair (BatchNorm in G), with G's weight average for "
+        "sampling",
         models.mnist_mlp_generator, models.mnist_mlp_discriminator,
-        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
+        _with("non-saturating", batch_size=64, ema=0.999), threads=2,
     ),
-    "dcgan": (
-        "lesson 5: the course's laptop DCGAN (G 16, D 32 base channels), Adam 1e-3 (0.5, 0.999) "
-        "for both, batch 64, G's weight average (EMA 0.999); measured in BENCHMARKS.md",
+    "dcgan": Recipe(
+        "lesson 5: the course's laptop DCGAN (narrower than the paper's pair), a faster Adam "
+        "for both, and G's weight average; measured in BENCHMARKS.md",
         lambda: models.DCGANGenerator(100, base_channels=16),
         lambda: models.DCGANDiscriminator(base_channels=32),
-        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999), 2,
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999),
+        threads=2,
     ),
-    "slides": (
+    "slides": Recipe(
         "the slides seed's full-size pair (2.4 M parameters in G): the default on a GPU",
         models.SlidesGenerator, models.SlidesDiscriminator,
-        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64, ema=0.999), 2,
+        _with("non-saturating", batch_size=64, ema=0.999), threads=2,
     ),
-    "wgan-gp": (
-        "lesson 6: DCGAN generator, BatchNorm-free critic, gradient penalty 10, 5 critic steps",
+    "wgan-gp": Recipe(
+        "lesson 6: a DCGAN generator and a BatchNorm-free critic with the gradient penalty, "
+        "several critic steps per G step",
         lambda: models.DCGANGenerator(100, base_channels=32),
         lambda: models.ConvCritic(base_channels=32),
-        dict(loss="wgan-gp", lr_G=1e-4, lr_D=1e-4, beta1=0.5, beta2=0.9, n_critic=5,
-             batch_size=64, ema=0.999), 2,
+        _with("wgan-gp", batch_size=64, ema=0.999), threads=2,
     ),
-    "cdcgan": (
-        "lesson 8: the conditional DCGAN (one-hot y concatenated to z, and as 10 channel maps "
-        "to D's input), the `dcgan` recipe otherwise; measured in BENCHMARKS.md",
+    "cdcgan": Recipe(
+        "lesson 8: the conditional DCGAN (one-hot y concatenated to z, and as channel maps to "
+        "D's input), the `dcgan` recipe otherwise; measured in BENCHMARKS.md",
         lambda: models.ConditionalDCGANGenerator(100, 10, base_channels=16),
         lambda: models.ConditionalDCGANDiscriminator(10, base_channels=32),
-        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999), 2,
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999),
+        threads=2,
     ),
-    "cdcgan-projection": (
+    "cdcgan-projection": Recipe(
         "lesson 8: the conditional DCGAN's G with a projection discriminator (label embedding "
         "dotted with D's features), the `dcgan` recipe otherwise",
         lambda: models.ConditionalDCGANGenerator(100, 10, base_channels=16),
         lambda: models.ProjectionDiscriminator(10, base_channels=32),
-        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999), 2,
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999),
+        threads=2,
     ),
-    "baseline": (
-        "the plain tutorial recipe: DCGAN pair (base 64), BCE, Adam 2e-4 (0.5, 0.999), batch 64",
+    "baseline": Recipe(
+        "the plain tutorial recipe: the DCGAN paper's pair and Adam, BCE, nothing else",
         lambda: models.DCGANGenerator(100, base_channels=64),
         lambda: models.DCGANDiscriminator(base_channels=64),
-        dict(loss="non-saturating", lr_G=2e-4, lr_D=2e-4, beta1=0.5, batch_size=64), 2,
+        _with("non-saturating", batch_size=64), threads=2,
     ),
 }
 
 
 def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device | str = "cpu",
-                  source: str = "bundled", set_threads: bool = True, **overrides: Any) -> Trainer:
+                  source: str = "bundled", set_threads: bool = False,
+                  G: nn.Module | None = None, D: nn.Module | None = None,
+                  **overrides: Any) -> Trainer:
     """A `Trainer` on MNIST for a key of `MNIST_RECIPES`.
 
     Args:
@@ -190,21 +226,29 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
         seed: seeds the weights and the trainer.
         device: where to train.
         source: MNIST source for `data.load_mnist` ("bundled" works offline).
-        set_threads: pin torch's CPU threads to the recipe's count (2 for these conv nets).
+        set_threads: pin torch's CPU threads to the recipe's count (``Recipe.threads``); by
+            default the thread count is left as it is.
+        G, D: your own networks instead of the recipe's (e.g. lesson 5's ablation); the other
+            one is the recipe's, the same as in ``mnist_trainer(model, seed=seed)``. The trainer
+            then cannot draw new weights from a seed (``reset(seed=)``); ``reset()`` still goes
+            back to the initial ones.
         **overrides: `GANConfig` fields that replace the recipe's.
     """
     if model not in MNIST_RECIPES:
         raise ValueError(f"unknown model {model!r}; expected one of {tuple(MNIST_RECIPES)}")
-    _, make_G, make_D, config, threads = MNIST_RECIPES[model]
+    r = MNIST_RECIPES[model]
     if set_threads:
-        torch.set_num_threads(threads)
+        utils.set_threads(r.threads)
     images, labels = data.load_mnist(source=source)
 
-    def build() -> tuple[torch.nn.Module, torch.nn.Module]:
-        return make_G(), make_D()
+    def build() -> tuple[nn.Module, nn.Module]:
+        return r.G(), r.D()
 
-    utils.check_seed(seed)
-    torch.manual_seed(seed)
-    G, D = build()
-    cfg = GANConfig(**{**config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device, build=build)
+    torch.manual_seed(utils.check_seed(seed))
+    custom = G is not None or D is not None  # then `build` would not make these networks
+    G_recipe, D_recipe = build()  # both, in order: the one kept is the plain trainer's
+    G = G_recipe if G is None else G
+    D = D_recipe if D is None else D
+    cfg = GANConfig(**{**r.config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
+    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device,
+                   build=None if custom else build)

@@ -5,7 +5,7 @@ density and count the modes the generator found. The 2-D sets follow the GAN lit
 
 - ``ring``: 8 Gaussians of std 0.02 on a circle of radius 2 (the unrolled-GAN benchmark).
 - ``grid``: 25 Gaussians of std 0.05 centred on {-4, -2, 0, 2, 4}^2 (the PacGAN / VEEGAN grid).
-- ``spiral`` and ``two_moons``: curved manifolds without a tidy closed-form density.
+- ``spiral``: a curved manifold without a tidy closed-form density.
 
 Every factory returns a :class:`ToyDistribution`, which is also a *sampler* in the course's sense
 (``.sample(n, *, generator=None)`` returns a real batch), so a trainer can use it directly::
@@ -35,7 +35,6 @@ __all__ = [
     "ring",
     "grid",
     "spiral",
-    "two_moons",
     "get",
     "TOYS",
 ]
@@ -60,12 +59,6 @@ def _check_finite(name: str, value: float) -> float:
     return float(value)
 
 
-def _check_count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _resolve_generator(
     generator: torch.Generator | None, seed: int | None
 ) -> torch.Generator | None:
@@ -85,7 +78,7 @@ class ToyDistribution:
     """A toy data distribution you can sample from and, for Gaussian mixtures, evaluate.
 
     Either a Gaussian mixture (``modes``, ``stds``, ``weights`` set; exact density known) or a
-    custom sampler ``draw`` (spiral, moons; no closed-form density).
+    custom sampler ``draw`` (the spiral; no closed-form density).
 
     Attributes:
         name: short name, e.g. ``"ring"``.
@@ -160,7 +153,7 @@ class ToyDistribution:
         Returns:
             Samples of shape (n, dim), float32, on the CPU.
         """
-        n = _check_count("n", n)
+        n = utils.check_count(n, "n")
         gen = _resolve_generator(generator, seed)
         if self.draw is not None:
             return self.draw(n, gen).to(torch.float32)
@@ -212,7 +205,7 @@ class ToyDistribution:
         """Exact pdf of a Gaussian mixture at points ``x`` (n, dim); returns (n,) float32, >= 0.
 
         Raises:
-            NotImplementedError: for distributions without a closed-form density (spiral, moons).
+            NotImplementedError: for distributions without a closed-form density (the spiral).
         """
         return self.log_density(x).exp()
 
@@ -304,7 +297,7 @@ def ring(*, n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> ToyDist
     The default (8 modes, radius 2, std 0.02) is the unrolled-GAN mode-collapse benchmark.
     Bounds are +-1.5 * radius on both axes.
     """
-    n_modes = _check_count("n_modes", n_modes)
+    n_modes = utils.check_count(n_modes, "n_modes")
     radius = _check_positive("radius", radius)
     std = _check_positive("std", std)
     angles = 2 * math.pi * torch.arange(n_modes, dtype=torch.float64) / n_modes  # (M,)
@@ -325,7 +318,7 @@ def grid(*, n_per_side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Toy
     The default (5 per side, spacing 2, std 0.05) puts the 25 centres on {-4, -2, 0, 2, 4}^2.
     Bounds reach 0.75 * spacing beyond the outer centres.
     """
-    n_per_side = _check_count("n_per_side", n_per_side)
+    n_per_side = utils.check_count(n_per_side, "n_per_side")
     spacing = _check_positive("spacing", spacing)
     std = _check_positive("std", std)
     coords = spacing * (torch.arange(n_per_side, dtype=torch.float64) - (n_per_side - 1) / 2)
@@ -364,28 +357,6 @@ def spiral(*, turns: float = 1.5, radius: float = 2.0, noise: float = 0.05) -> T
     return ToyDistribution(name="spiral", dim=2, bounds=((-half, half), (-half, half)), draw=draw)
 
 
-def two_moons(*, noise: float = 0.05) -> ToyDistribution:
-    """Two interleaved half circles of radius 1, centred so the data mean is near the origin.
-
-    The upper moon is (cos t, sin t) and the lower (1 - cos t, 0.5 - sin t), t ~ U(0, pi), each
-    chosen with probability 1/2; then shifted by (-0.5, -0.25) and given Gaussian noise.
-
-    Args:
-        noise: std of the isotropic Gaussian noise, > 0.
-    """
-    noise = _check_positive("noise", noise)
-
-    def draw(n: int, gen: torch.Generator | None) -> Tensor:
-        t = math.pi * torch.rand(n, generator=gen)  # (n,)
-        lower = torch.rand(n, generator=gen) < 0.5  # which moon
-        x = torch.where(lower, 1 - torch.cos(t), torch.cos(t))
-        y = torch.where(lower, 0.5 - torch.sin(t), torch.sin(t))
-        points = torch.stack([x - 0.5, y - 0.25], dim=1)  # (n, 2)
-        return points + noise * torch.randn(n, 2, generator=gen)
-
-    return ToyDistribution(name="moons", dim=2, bounds=((-2.0, 2.0), (-1.5, 1.5)), draw=draw)
-
-
 # --------------------------------------------------------------------------- by name
 
 TOYS: dict[str, Callable[..., ToyDistribution]] = {
@@ -394,7 +365,6 @@ TOYS: dict[str, Callable[..., ToyDistribution]] = {
     "ring": ring,
     "grid": grid,
     "spiral": spiral,
-    "moons": two_moons,
 }
 
 

@@ -70,8 +70,8 @@ class GANConfig:
     """Every knob of a GAN run. All of them may change while training runs (`Trainer.update`).
 
     Attributes:
-        loss: one of `losses.LOSSES`: "saturating", "non-saturating", "least-squares", "hinge",
-            "wgan-clip", "wgan-gp".
+        loss: a name in the loss table `losses.LOSSES`: "saturating", "non-saturating",
+            "least-squares", "hinge", "wgan-clip", "wgan-gp".
         lr_G, lr_D: learning rates. Separate values are the TTUR trick (lesson 7); 0 freezes a player.
         optimizer: "adam" (DCGAN and WGAN-GP), "rmsprop" (the original WGAN) or "sgd".
         beta1: Adam's momentum; 0.5 not 0.9, because the target (the other player) keeps moving.
@@ -80,8 +80,10 @@ class GANConfig:
         batch_size: samples per batch, real and fake each.
         latent_dim: size of z; must match the generator.
         noise: prior of z: "normal" N(0, I) or "uniform" U(-1, 1) (the slides seed's choice).
-        clip_value: weight clipping range for "wgan-clip" (0.01 in the WGAN paper).
-        gp_lambda: gradient-penalty weight for "wgan-gp" (10 in the WGAN-GP paper).
+        clip_value: weight clipping range for a loss that clips ("wgan-clip"; 0.01 in the WGAN
+            paper).
+        gp_lambda: gradient-penalty weight for a loss with a penalty ("wgan-gp"; 10 in the
+            WGAN-GP paper).
         instance_noise: std of Gaussian noise added to D's inputs (0 = off).
         instance_noise_decay: steps over which that std falls linearly to 0 (0 = it stays).
         noisy_labels: D's targets real ~ U(0.7, 1.2), fake ~ U(0, 0.3) (the slides seed's trick).
@@ -91,8 +93,8 @@ class GANConfig:
         ema: decay of an exponential moving average of G's weights used for sampling (0 = off).
         seed: seeds the trainer's generator (batches, z, noise) and the fixed progress-grid z.
 
-    The label tricks act on the label-based losses (saturating, non-saturating, least squares)
-    and are ignored by hinge and Wasserstein losses, which have no labels.
+    The label tricks act on the losses with targets (``Loss.soft_targets``: saturating,
+    non-saturating, least squares) and are ignored by hinge and Wasserstein losses.
     """
 
     loss: str = "non-saturating"
@@ -263,11 +265,17 @@ class Trainer:
         self._snapshot = _Snapshot()
         self.reset()
 
+    @property
+    def loss(self) -> losses.Loss:
+        """The config's entry of the loss table (`losses.LOSSES`)."""
+        return losses.LOSSES[self.config.loss]
+
     @staticmethod
     def _check_critic(loss: str, D: nn.Module) -> None:
-        norm = _has_batchnorm(D) if loss == "wgan-gp" else None
+        penalised = losses.LOSSES[loss].regulariser == "gradient-penalty"
+        norm = _has_batchnorm(D) if penalised else None
         if norm:
-            raise ValueError(f"loss 'wgan-gp' expects a critic without batch normalisation (the "
+            raise ValueError(f"loss {loss!r} expects a critic without batch normalisation (the "
                              f"penalty treats each sample on its own), got a D with {norm}; use "
                              "models.ConvCritic or an MLP critic")
 
@@ -295,7 +303,7 @@ class Trainer:
             self.D.load_state_dict(self._initial[1])
         cfg = self.config
         self.generator = torch.Generator().manual_seed(cfg.seed)
-        self.fixed_z = self._draw_z(self.n_fixed, torch.Generator().manual_seed(cfg.seed + 1))
+        self.fixed_z = self.sample_z(self.n_fixed, generator=torch.Generator().manual_seed(cfg.seed + 1))
         self.opt_G = self._make_optimizer(self.G, cfg.lr_G)
         self.opt_D = self._make_optimizer(self.D, cfg.lr_D)
         self.G_ema = copy.deepcopy(self.G).eval() if cfg.ema > 0 else None
@@ -348,17 +356,19 @@ class Trainer:
         return new
 
     # ----------------------------------------------------------------- sampling helpers
-    def _draw_z(self, n: int, generator: torch.Generator) -> Tensor:
+    def sample_z(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
+        """Noise z (n, latent_dim) from the config's prior, on the trainer's device.
+
+        Drawn from ``generator`` if given (views and benchmarks pass their own, so the training
+        run's random stream stays untouched), else from the trainer's seeded generator.
+        """
+        generator = self.generator if generator is None else generator
         shape = (n, self.config.latent_dim)
         if self.config.noise == "uniform":
             z = torch.rand(shape, generator=generator) * 2 - 1
         else:
             z = torch.randn(shape, generator=generator)
         return z.to(self.device)
-
-    def sample_z(self, n: int) -> Tensor:
-        """Noise z (n, latent_dim) from the trainer's seeded generator."""
-        return self._draw_z(n, self.generator)
 
     @torch.no_grad()
     def generate(self, z: Tensor | None = None, *, n: int | None = None,
@@ -440,26 +450,18 @@ class Trainer:
         return x + std * torch.randn(x.shape, generator=self.generator).to(x)
 
     def _targets(self, n: int) -> dict[str, Tensor | float]:
+        """D's targets with the config's label tricks, for a loss that takes targets."""
         cfg = self.config
-        if cfg.loss not in ("saturating", "non-saturating", "least-squares"):
+        if not self.loss.soft_targets:
             return {}
-        g = self.generator
-        if cfg.noisy_labels:
-            real = 0.7 + 0.5 * torch.rand(n, generator=g)  # U(0.7, 1.2)
-            fake = 0.3 * torch.rand(n, generator=g)        # U(0.0, 0.3)
-        else:
-            real, fake = torch.full((n,), 1.0 - cfg.label_smoothing), torch.zeros(n)
-        if cfg.label_flip > 0:
-            flip = torch.rand(n, generator=g) < cfg.label_flip
-            real, fake = torch.where(flip, fake, real), torch.where(flip, real, fake)
+        real, fake = losses.d_targets(n, noisy_labels=cfg.noisy_labels,
+                                      label_smoothing=cfg.label_smoothing,
+                                      label_flip=cfg.label_flip, generator=self.generator)
         return {"real_target": real.to(self.device), "fake_target": fake.to(self.device)}
 
     def _readout(self, scores: Tensor) -> float:
-        """Mean D output as the lessons plot it: a probability for BCE losses, else the raw score."""
-        scores = scores.detach()
-        if self.config.loss in losses.PROBABILITY_LOSSES:
-            return torch.sigmoid(scores).mean().item()
-        return scores.mean().item()
+        """Mean D output as the lessons plot it (`losses.Loss.readout`)."""
+        return self.loss.readout(scores.detach()).mean().item()
 
     def _check(self, value: Tensor | float, what: str, *, limit: float = math.inf) -> None:
         value = value.item() if isinstance(value, Tensor) else float(value)
@@ -488,15 +490,14 @@ class Trainer:
 
         Called alone it is not undone on failure; `step` is (it snapshots first).
         """
-        cfg, G, D = self.config, self.G, self.D
-        d_loss_fn = losses.LOSSES[cfg.loss][0]
+        cfg, G, D, loss = self.config, self.G, self.D, self.loss
         x_real, y = self._real_batch(cfg.batch_size)  # y: None, or labels (B,) for both batches
         with torch.no_grad():
             x_fake = self._call(G, self.sample_z(cfg.batch_size), y)  # G is not updated here
         x_real, x_fake = self._noisy(x_real), self._noisy(x_fake)
         d_real, d_fake = self._call(D, x_real, y), self._call(D, x_fake, y)  # (B,), (B,)
-        loss_D = d_loss_fn(d_real, d_fake, **self._targets(cfg.batch_size))
-        if cfg.loss == "wgan-gp":
+        loss_D = loss.d_loss(d_real, d_fake, **self._targets(cfg.batch_size))
+        if loss.regulariser == "gradient-penalty":
             critic = D if y is None else (lambda x: D(x, y))  # a real/fake pair shares its label
             loss_D = loss_D + losses.gradient_penalty(critic, x_real, x_fake,
                                                       gp_lambda=cfg.gp_lambda,
@@ -507,7 +508,7 @@ class Trainer:
         grad_norm_D = _grad_norm(D)
         self._check(grad_norm_D, "D's gradient norm", limit=GRAD_LIMIT)
         self.opt_D.step()
-        if cfg.loss == "wgan-clip":
+        if loss.regulariser == "clip":
             losses.clip_weights(D, cfg.clip_value)
         return {"loss_D": loss_D.item(), "d_real": self._readout(d_real),
                 "d_fake": self._readout(d_fake), "grad_norm_D": grad_norm_D,
@@ -516,13 +517,12 @@ class Trainer:
     def step_g(self) -> dict[str, float]:
         """One update of G through a frozen D: make D score the fakes as real."""
         cfg, G, D = self.config, self.G, self.D
-        g_loss_fn = losses.LOSSES[cfg.loss][1]
         D.requires_grad_(False)  # D is frozen: its weights get no gradient from G's loss
         try:
             y = None if self.n_classes is None else self.sample_y(cfg.batch_size)
             x_fake = self._noisy(self._call(G, self.sample_z(cfg.batch_size), y))
             d_fake = self._call(D, x_fake, y)  # (B,)
-            loss_G = g_loss_fn(d_fake)
+            loss_G = self.loss.g_loss(d_fake)
             self._check(loss_G, "loss_G")
             self.opt_G.zero_grad(set_to_none=True)
             loss_G.backward()
@@ -582,15 +582,14 @@ class Trainer:
 
     def train(self, steps: int) -> list[dict[str, float]]:
         """Run ``steps`` iterations (blocking) and return their numbers."""
-        if not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"expected a step count >= 0, got {steps!r}")
+        steps = utils.check_count(steps, "a step count", minimum=0)
         return [self.step() for _ in range(steps)]
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit for bit: weights, optimizers, config, history, RNGs."""
         return {
-            "format": "gan-course-checkpoint-1",
+            "format": checkpoints.FORMAT,
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),

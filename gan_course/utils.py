@@ -5,6 +5,7 @@ Nothing here is about GANs; it keeps the lessons' setup cells one line long.
 
 from __future__ import annotations
 
+import numbers
 import os
 import random
 
@@ -19,6 +20,7 @@ __all__ = [
     "pick",
     "headless",
     "check_seed",
+    "check_count",
     "MAX_SEED",
 ]
 
@@ -58,6 +60,15 @@ def check_seed(seed: object, name: str = "seed") -> int:
         raise ValueError(f"expected {name}: a non-negative integer seed, at most {MAX_SEED}, "
                          f"got {seed!r}")
     return int(seed)
+
+
+def check_count(value: object, name: str = "n", *, minimum: int = 1) -> int:
+    """``value`` as a Python int, or a ValueError saying it must be an integer >= ``minimum``
+    (sample sizes, widths: >= 1; step counts: >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"expected {name} to be {kind}, got {value!r}")
+    return int(value)
 
 
 def get_device(prefer: str | None = None) -> torch.device:

@@ -27,20 +27,18 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
-from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
-from gan_course import fastplot, losses, metrics
+from gan_course import fastplot, losses, metrics, plots
+from gan_course.plots import D_COLOR, FAKE, G_COLOR, HEAT_CMAP, REAL
 
-__all__ = ["View2D", "View1D", "ViewImages", "image_grid", "make_view"]
+__all__ = ["View2D", "View1D", "ViewImages", "make_view"]
 
 SIZE = (8.8, 4.6)  # inches; at DPI pixels this is the fixed size of the dashboard picture
 DPI = 100
-REAL, FAKE = "#1b9e3a", "#7b3294"  # green = real, purple = fake, as in GAN Lab
-D_COLOR, G_COLOR = "#1f77b4", "#ff7f0e"
 
 
 # --------------------------------------------------------------------------- capture helpers
@@ -68,25 +66,14 @@ def _untouched(trainer, *, train_mode: bool = False):
                 b.copy_(saved[name])
 
 
-def view_z(trainer, n: int, *, seed: int = 12345) -> torch.Tensor:
-    """A fixed noise batch (n, latent_dim) from its own generator: the trainer's stays untouched."""
-    gen = torch.Generator().manual_seed(seed)
-    shape = (n, trainer.config.latent_dim)
-    if trainer.config.noise == "uniform":
-        return torch.rand(shape, generator=gen) * 2 - 1
-    return torch.randn(shape, generator=gen)
+def _fixed(seed: int) -> torch.Generator:
+    """A generator of the view's own: a view's noise and real samples leave the trainer's alone."""
+    return torch.Generator().manual_seed(seed)
 
 
 def _readout(scores: torch.Tensor, loss: str) -> np.ndarray:
-    """D's raw scores as the dashboard shows them: a probability for the BCE losses, else raw."""
-    if loss in losses.PROBABILITY_LOSSES:
-        scores = torch.sigmoid(scores)
-    return scores.detach().cpu().double().numpy()
-
-
-def _scores_on(D, x: torch.Tensor, device, batch: int = 4096) -> torch.Tensor:
-    return torch.cat([D(x[i:i + batch].to(device)).reshape(-1).cpu()
-                      for i in range(0, x.shape[0], batch)])
+    """D's raw scores as the dashboard shows them (`losses.Loss.readout`), as float64 NumPy."""
+    return losses.LOSSES[loss].readout(scores.detach()).cpu().double().numpy()
 
 
 class _Series:
@@ -111,11 +98,8 @@ class _Series:
 
 def _prob_label(loss: str) -> tuple[str, tuple[float, float] | None]:
     """How D's output reads under ``loss``: a y-label and a fixed range (None = automatic)."""
-    if loss in losses.PROBABILITY_LOSSES:
-        return "probability", (0.0, 1.0)
-    if loss == "least-squares":
-        return "LSGAN score", None
-    return "critic score", None
+    entry = losses.LOSSES[loss]
+    return entry.score_label, (0.0, 1.0) if entry.probability else None
 
 
 def _curve_panels(blit: fastplot.Blit, ax_loss, ax_d) -> tuple[fastplot.Curves, fastplot.Curves]:
@@ -141,11 +125,6 @@ def _base_frame(trainer, series: _Series) -> dict:
 
 # --------------------------------------------------------------------------- 2-D view
 
-HEAT_ALPHA = 0.6
-# D's heat-map colours, pre-blended with white so the samples stay visible on top.
-HEAT_CMAP = ListedColormap(1 - HEAT_ALPHA * (1 - colormaps["PRGn"](np.linspace(0, 1, 256))[:, :3]))
-
-
 class View2D:
     """2-D toys: real and fake samples over D's heat-map, G's gradient arrows, curves.
 
@@ -165,9 +144,9 @@ class View2D:
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
                  resolution: int = 64, ema: bool = False) -> None:
         self.toy, self.ema = toy, ema
-        self.z = view_z(trainer, n_fake)
+        self.z = trainer.sample_z(n_fake, generator=_fixed(12345))
         self.n_arrows = n_arrows
-        gen = torch.Generator().manual_seed(54321)
+        gen = _fixed(54321)
         self.x_real = trainer.real.sample(500, generator=gen).reshape(-1, 2).numpy()
         if toy is not None:
             (x0, x1), (y0, y1) = toy.bounds
@@ -176,8 +155,6 @@ class View2D:
             pad = 0.25 * (hi - lo)
             (x0, y0), (x1, y1) = lo - pad, hi + pad
         self.bounds = (float(x0), float(x1), float(y0), float(y1))
-        gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-        self.grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
         self.resolution = resolution
         self.has_modes = toy is not None and toy.is_mixture and toy.dim == 2
         self.series = _Series()
@@ -189,14 +166,16 @@ class View2D:
         frame = _base_frame(trainer, self.series)
         loss = frame["loss"]
         x_fake = trainer.generate(self.z, ema=self.ema).reshape(-1, 2)  # (n_fake, 2)
+        x0, x1, y0, y1 = self.bounds
         with _untouched(trainer) as D:
-            with torch.no_grad():
-                heat = _readout(_scores_on(D, self.grid, trainer.device), loss)
+            _, _, scores = plots.d_grid(D, ((x0, x1), (y0, y1)), resolution=self.resolution,
+                                        probability=False, device=trainer.device)
+            heat = _readout(torch.from_numpy(scores), loss)  # (resolution, resolution) [y, x]
             # Where G's loss pushes each fake: -grad_x loss_G(D(x)) at x = G(z).
             x = x_fake[: self.n_arrows].clone().to(trainer.device).requires_grad_(True)
-            loss_G = losses.LOSSES[loss][1](D(x))
+            loss_G = losses.LOSSES[loss].g_loss(D(x))
             (grad,) = torch.autograd.grad(loss_G, x)
-        frame.update(fake=x_fake.numpy(), heat=heat.reshape(self.resolution, self.resolution),
+        frame.update(fake=x_fake.numpy(), heat=heat,
                      arrows=-grad.cpu().numpy())
         if self.modes_log and self.modes_log[-1][0] > frame["step"]:
             self.modes_log.clear()  # the trainer was reset
@@ -252,15 +231,16 @@ class View2D:
         self._arrow_ref = 0.0  # gradients of another loss have another scale
         label, fixed = _prob_label(loss)
         self.curves[1].set_fixed(fixed, label)
-        if loss in losses.PROBABILITY_LOSSES:
+        scale = losses.LOSSES[loss].scale
+        if scale == "probability":
             self.cbar.set_ticks([0, 0.5, 1], labels=["0 fake", "0.5", "1 real"])
             self.cbar.set_label("D(x)", labelpad=-2)
-        elif loss == "least-squares":  # targets 0 (fake) and 1 (real), scores unbounded
+        elif scale == "targets":  # targets 0 (fake) and 1 (real), scores unbounded
             self.cbar.set_ticks([0, 0.5, 1], labels=["≤0 fake", "0.5", "≥1 real"])
             self.cbar.set_label("D(x)", labelpad=-2)
         else:  # a critic's scores have no fixed scale: each frame spans the colours
             self.cbar.set_ticks([0, 1], labels=["low", "high"])
-            self.cbar.set_label("critic score", labelpad=-2)
+            self.cbar.set_label(label, labelpad=-2)
         self.blit.invalidate()
 
     def draw(self, frame: dict) -> Image.Image:
@@ -270,7 +250,7 @@ class View2D:
         if frame["loss"] != self._loss:
             self._set_loss(frame["loss"])
         heat = frame["heat"]
-        if frame["loss"] not in losses.PROBABILITY_LOSSES and frame["loss"] != "least-squares":
+        if losses.LOSSES[frame["loss"]].scale == "free":
             lo, hi = np.percentile(heat, [1, 99])
             heat = (heat - lo) / max(hi - lo, 1e-12)
         self.heat.rgb = HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3]
@@ -329,8 +309,8 @@ class View1D:
     def __init__(self, trainer, toy=None, *, n_fake: int = 2000, points: int = 400,
                  ema: bool = False) -> None:
         self.ema = ema
-        self.z = view_z(trainer, n_fake)
-        gen = torch.Generator().manual_seed(54321)
+        self.z = trainer.sample_z(n_fake, generator=_fixed(12345))
+        gen = _fixed(54321)
         real = trainer.real.sample(5000, generator=gen).reshape(-1).numpy()
         if toy is not None:
             lo, hi = toy.bounds[0]
@@ -351,7 +331,7 @@ class View1D:
         fake = trainer.generate(self.z, ema=self.ema).reshape(-1).numpy()
         with _untouched(trainer) as D, torch.no_grad():
             x = torch.tensor(self.x, dtype=torch.float32)[:, None]
-            d = _readout(_scores_on(D, x, trainer.device), frame["loss"])
+            d = _readout(D(x.to(trainer.device)).reshape(-1), frame["loss"])
         p_g = kde(fake, self.x, min_bandwidth=self.min_bw)
         total = self.p_data + p_g
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -396,7 +376,7 @@ class View1D:
             label, fixed = _prob_label(self._loss)
             self.curves[1].set_fixed(fixed, label)
             # D* = p_data / (p_data + p_G) is the optimum of the cross-entropy losses only.
-            self.d_star.set_visible(self._loss in losses.PROBABILITY_LOSSES)
+            self.d_star.set_visible(losses.LOSSES[self._loss].probability)
             self.ax_d.set_ylabel("D(x)" if fixed else label)
             self._d_range = fixed
             self.ax_d.set_ylim(*(fixed or (-1, 1)))
@@ -422,25 +402,6 @@ class View1D:
 # --------------------------------------------------------------------------- images view
 
 
-def image_grid(x: torch.Tensor | np.ndarray, *, nrow: int = 8, pad: int = 2) -> np.ndarray:
-    """Tile images (N, C, H, W) in [-1, 1] into one (rows*(H+pad)+pad, ...) array in [0, 1].
-
-    Returns (H', W') for one channel, (H', W', 3) for three. Empty cells stay white.
-    """
-    x = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float32)
-    if x.ndim != 4 or x.shape[1] not in (1, 3):
-        raise ValueError(f"expected images of shape (N, 1 or 3, H, W), got {x.shape}")
-    n, c, h, w = x.shape
-    rows = math.ceil(n / nrow)
-    out = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), dtype=np.float32)
-    x = np.clip((x + 1) / 2, 0, 1).transpose(0, 2, 3, 1)  # (N, H, W, C) in [0, 1]
-    for i in range(n):
-        r, col = divmod(i, nrow)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h,
-            pad + col * (w + pad): pad + col * (w + pad) + w] = x[i]
-    return out[..., 0] if c == 1 else out
-
-
 class ViewImages:
     """Images: G's samples for the trainer's fixed noise, D's output histograms, metrics.
 
@@ -462,8 +423,8 @@ class ViewImages:
     def __init__(self, trainer, *, n_real: int = 64, metrics_every: float = 20.0,
                  n_metrics: int = 500, ema: bool = False) -> None:
         self.ema = ema
-        self.z_metrics = view_z(trainer, n_metrics, seed=778)
-        gen = torch.Generator().manual_seed(54321)
+        self.z_metrics = trainer.sample_z(n_metrics, generator=_fixed(778))
+        gen = _fixed(54321)
         self.digit: int | None = None
         self.conditional = getattr(trainer, "n_classes", None) is not None
         if self.conditional:  # D needs the labels of the real images it scores
@@ -495,7 +456,7 @@ class ViewImages:
                               frame["loss"])
             d_fake = _readout(trainer._call(D, samples.to(dev), y_fake).reshape(-1),
                               frame["loss"])
-        frame.update(grid=image_grid(samples), d_real=d_real, d_fake=d_fake)
+        frame.update(grid=plots.image_grid(samples, pad_value=255), d_real=d_real, d_fake=d_fake)
         start = time.monotonic()
         if self.scores is not None and self.scores["step"] > frame["step"]:
             self.scores, self._metrics_next = None, start  # a reset: old metrics describe nothing
@@ -516,7 +477,7 @@ class ViewImages:
         gs = fig.add_gridspec(3, 2, width_ratios=(1, 1.15), left=0.02, right=0.965, bottom=0.1,
                               top=0.93, wspace=0.16, hspace=0.75)
         ax = fig.add_subplot(gs[:, 0])
-        self.grid = blit.animate(ax.imshow(frame["grid"], cmap="gray", vmin=0, vmax=1,
+        self.grid = blit.animate(ax.imshow(frame["grid"], cmap="gray", vmin=0, vmax=255,
                                            interpolation="nearest"))
         ax.set_axis_off()
         self.title = blit.label(ax)
@@ -550,7 +511,7 @@ class ViewImages:
             self.ax_h.set_xlim(self._edges[0], self._edges[-1])
             self.blit.invalidate()
         both = np.concatenate([frame["d_real"], frame["d_fake"]])
-        if self._loss not in losses.PROBABILITY_LOSSES:
+        if not losses.LOSSES[self._loss].probability:
             new = fastplot.range_for(both, (self._edges[0], self._edges[-1]))
             if new != (self._edges[0], self._edges[-1]):
                 self._edges = np.linspace(*new, 21)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_course import data, live, models, presets, views
+from gan_course import data, live, models, plots, presets
 from gan_course.training import GANConfig, Trainer
 
 Y = torch.tensor([0, 3, 9, 3])
@@ -142,7 +142,7 @@ def test_digit_picker_sets_the_view_and_headless_run_trains():
     assert dash.view.digit == 7
     frame = dash.view.capture(t)
     assert frame["digit"] == 7
-    sevens = views.image_grid(t.generate(t.fixed_z, y=7, ema=False))
+    sevens = plots.image_grid(t.generate(t.fixed_z, y=7, ema=False), pad_value=255)
     assert (frame["grid"] == sevens).all()
     dash.run(3)
     assert t.step_count == 3 and dash.png

@@ -275,7 +275,8 @@ def test_reset_to_a_seed_without_build_is_refused_and_changes_nothing():
 @pytest.mark.parametrize("shape", [(8, 2), (1, 8), (8, 1, 1)])
 def test_losses_refuse_scores_that_are_not_one_per_sample(shape):
     scores = torch.zeros(shape)
-    for d_loss, g_loss in losses.LOSSES.values():
+    for loss in losses.LOSSES.values():
+        d_loss, g_loss = loss.d_loss, loss.g_loss
         with pytest.raises(ValueError, match=r"\(B,\) or \(B, 1\)"):
             d_loss(scores, scores)
         with pytest.raises(ValueError, match=r"\(B,\) or \(B, 1\)"):
@@ -283,7 +284,8 @@ def test_losses_refuse_scores_that_are_not_one_per_sample(shape):
 
 
 def test_losses_take_b_and_b1():
-    for d_loss, g_loss in losses.LOSSES.values():
+    for loss in losses.LOSSES.values():
+        d_loss, g_loss = loss.d_loss, loss.g_loss
         a, b = torch.randn(8), torch.randn(8)
         assert torch.equal(d_loss(a, b), d_loss(a[:, None], b[:, None]))
         assert torch.equal(g_loss(a), g_loss(a[:, None]))

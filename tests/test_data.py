@@ -203,23 +203,6 @@ def test_tensor_sampler_errors():
         data.TensorSampler(np.zeros((4, 2)))
 
 
-def test_mnist_sampler_and_loader():
-    sampler = data.mnist_sampler(source="bundled")
-    assert len(sampler) == 10000 and sampler.sample(8, seed=0).shape == (8, 1, 28, 28)
-    loader = data.mnist_loader(batch_size=100, source="bundled", seed=0)
-    assert len(loader) == 100
-    x, y = next(iter(loader))
-    assert x.shape == (100, 1, 28, 28) and x.dtype == torch.float32 and y.shape == (100,)
-    assert torch.equal(
-        y, next(iter(data.mnist_loader(batch_size=100, source="bundled", seed=0)))[1]
-    )
-    assert not torch.equal(
-        y, next(iter(data.mnist_loader(batch_size=100, source="bundled", seed=1)))[1]
-    )
-    with pytest.raises(ValueError, match="expected batch_size <= 5"):
-        data.mnist_loader(batch_size=8, source="bundled", limit=5)
-
-
 def test_toys_are_reexported():
     assert data.ring is toys.ring and data.ToyDistribution is toys.ToyDistribution
     assert data.toy("grid").n_modes == 25

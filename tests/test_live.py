@@ -487,12 +487,6 @@ def test_auto_view_and_bad_arguments():
         live.Dashboard(t, threads=0, headless=False)
 
 
-def test_image_grid_tiles_images():
-    grid = views.image_grid(torch.zeros(10, 1, 28, 28), nrow=4)
-    assert grid.shape == (3 * 30 + 2, 4 * 30 + 2)
-    assert grid[2, 2] == 0.5 and grid[0, 0] == 1.0  # mid-grey image, white padding
-
-
 def test_default_threads():
     assert live.default_threads(ring_trainer()) == 1
     G, D = models.DCGANGenerator(8, base_channels=4), models.DCGANDiscriminator(base_channels=4)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from gan_course import losses
+from gan_course.training import GANConfig
 
 
 # The closed forms below compute each loss another way (log of a sigmoid, explicit squares), so
@@ -103,6 +104,62 @@ def test_clip_weights():
         losses.clip_weights(lin, 0.0)
 
 
+# --------------------------------------------------------------------------- the loss table
+
+# Each loss of the table in closed form: (D's loss, G's loss) from scores (B,), written another way
+# than losses.py does. A new loss in `losses.LOSSES` needs its entry here (the test below says so).
+CLOSED_FORMS = {
+    "saturating": (lambda r, f: -(torch.log(_sig(r)).mean() + torch.log(1 - _sig(f)).mean()),
+                   lambda f: torch.log(1 - _sig(f)).mean()),
+    "non-saturating": (lambda r, f: -(torch.log(_sig(r)).mean() + torch.log(1 - _sig(f)).mean()),
+                       lambda f: -torch.log(_sig(f)).mean()),
+    "least-squares": (lambda r, f: 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(),
+                      lambda f: 0.5 * ((f - 1) ** 2).mean()),
+    "hinge": (lambda r, f: torch.clamp(1 - r, min=0).mean() + torch.clamp(1 + f, min=0).mean(),
+              lambda f: -f.mean()),
+    "wgan-clip": (lambda r, f: f.mean() - r.mean(), lambda f: -f.mean()),
+    "wgan-gp": (lambda r, f: f.mean() - r.mean(), lambda f: -f.mean()),
+}
+
+
 def test_loss_table_names():
+    assert set(losses.LOSSES) == set(CLOSED_FORMS), "each loss in the table needs a closed form"
     assert set(losses.LOSSES) == {"saturating", "non-saturating", "least-squares", "hinge",
                                   "wgan-clip", "wgan-gp"}
+
+
+@pytest.mark.parametrize("loss", losses.LOSSES.values(), ids=lambda loss: loss.name)
+def test_each_loss_matches_its_closed_form(loss, scores):
+    d_real, d_fake = scores
+    d_form, g_form = CLOSED_FORMS[loss.name]
+    assert torch.allclose(loss.d_loss(d_real, d_fake), d_form(d_real, d_fake), atol=1e-5)
+    assert torch.allclose(loss.g_loss(d_fake), g_form(d_fake), atol=1e-5)
+
+
+@pytest.mark.parametrize("loss", losses.LOSSES.values(), ids=lambda loss: loss.name)
+def test_each_table_entry_is_consistent(loss):
+    assert losses.get(loss.name) is loss and loss.label
+    assert loss.scale in losses.SCALES and loss.regulariser in losses.REGULARISERS
+    scores = torch.tensor([-2.0, 0.0, 3.0])
+    expected = torch.sigmoid(scores) if loss.scale == "probability" else scores
+    assert torch.equal(loss.readout(scores), expected)
+    if loss.soft_targets:  # the label tricks reach D's loss: other targets, another value
+        t = torch.full((3,), 0.5)
+        assert not torch.equal(loss.d_loss(scores, scores, real_target=t, fake_target=t),
+                               loss.d_loss(scores, scores))
+    GANConfig(loss=loss.name, **loss.optimizer)  # its optimizer settings are a valid config
+
+
+def test_get_names_the_losses():
+    with pytest.raises(ValueError, match="expected loss in"):
+        losses.get("bce")
+
+
+def test_d_targets_tricks():
+    g = torch.Generator().manual_seed(0)
+    real, fake = losses.d_targets(4, label_smoothing=0.1, generator=g)
+    assert torch.equal(real, torch.full((4,), 0.9)) and torch.equal(fake, torch.zeros(4))
+    real, fake = losses.d_targets(1000, label_flip=0.5, generator=g)
+    assert torch.equal(real + fake, torch.ones(1000)) and 0.4 < fake.mean() < 0.6
+    real, fake = losses.d_targets(1000, noisy_labels=True, generator=g)
+    assert 0.7 <= real.min() and real.max() <= 1.2 and 0 <= fake.min() and fake.max() <= 0.3

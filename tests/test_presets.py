@@ -1,9 +1,12 @@
 """The named recipes build, and the course's default 2-D GAN really learns the ring."""
 
+import os
+import re
+
 import pytest
 import torch
 
-from gan_course import metrics, presets, toys
+from gan_course import metrics, models, presets, toys
 
 
 def test_course_recipe_captures_the_ring_within_2000_steps():
@@ -56,3 +59,36 @@ def test_unknown_names():
     with pytest.raises(ValueError, match="dcgan"):
         presets.mnist_trainer("vae")
     torch.set_num_threads(1)
+
+
+def test_building_a_trainer_leaves_the_thread_count_alone():
+    torch.set_num_threads(1)
+    presets.mnist_trainer("dcgan")
+    assert torch.get_num_threads() == 1
+    presets.mnist_trainer("dcgan", set_threads=True)  # only when asked
+    assert torch.get_num_threads() == min(presets.MNIST_RECIPES["dcgan"].threads, os.cpu_count())
+    torch.set_num_threads(1)
+
+
+def test_mnist_trainer_takes_your_own_networks():
+    plain = presets.mnist_trainer("dcgan", seed=3)
+    G = models.DCGANGenerator(100, base_channels=8)
+    mine = presets.mnist_trainer("dcgan", seed=3, G=G)
+    assert mine.G is G and mine.build is None and mine.config == plain.config
+    for a, b in zip(mine.D.parameters(), plain.D.parameters(), strict=True):
+        assert torch.equal(a, b)  # the other network is the plain trainer's
+    with pytest.raises(ValueError, match="build"):
+        mine.reset(seed=4)
+
+
+@pytest.mark.parametrize("name", [*presets.TOY_RECIPES, *presets.MNIST_RECIPES])
+def test_descriptions_do_not_repeat_the_config(name):
+    """A recipe's numbers live in its config; the text says what it is for (`str` shows both)."""
+    recipe = presets.TOY_RECIPES.get(name) or presets.MNIST_RECIPES[name]
+    for key, value in recipe.config.items():
+        if isinstance(value, float) or (isinstance(value, int) and value >= 10):
+            spellings = {f"{value:g}", f"{value}", f"{value:.0e}".replace("e-0", "e-")}
+            for text in spellings:
+                assert not re.search(rf"(?<![\d.]){re.escape(text)}(?![\d.])",
+                                     recipe.description), (key, text)
+            assert f"{key} {value:g}" in str(recipe) if isinstance(value, float) else True

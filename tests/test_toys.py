@@ -7,7 +7,7 @@ import torch
 
 from gan_course import toys
 
-ALL_NAMES = ["gaussian", "mixture", "ring", "grid", "spiral", "moons"]
+ALL_NAMES = ["gaussian", "mixture", "ring", "grid", "spiral"]
 MIXTURES = ["gaussian", "mixture", "ring", "grid"]
 
 
@@ -62,7 +62,7 @@ def test_literature_definitions():
     assert (g.n_modes, g.std) == (25, 0.05)
     assert sorted(set(g.modes.flatten().tolist())) == [-4.0, -2.0, 0.0, 2.0, 4.0]
     assert len({tuple(m) for m in g.modes.tolist()}) == 25
-    for name in ("spiral", "moons"):
+    for name in ("spiral",):
         t = toys.get(name)
         assert (t.modes, t.std, t.n_modes) == (None, None, None)
 
@@ -117,17 +117,13 @@ def test_density_closed_forms():
 def test_density_errors():
     with pytest.raises(NotImplementedError, match="spiral"):
         toys.spiral().density(torch.zeros(3, 2))
-    with pytest.raises(NotImplementedError, match="moons"):
-        toys.two_moons().density(torch.zeros(3, 2))
     with pytest.raises(ValueError, match=r"expected points of shape \(n, 2\), got \(3, 3\)"):
         toys.ring().density(torch.zeros(3, 3))
 
 
-def test_spiral_and_moons_shapes():
+def test_spiral_shapes():
     s = toys.spiral(radius=2.0, noise=0.01).sample(2000, seed=0)
     assert s.norm(dim=1).max().item() < 2.1
-    m = toys.two_moons().sample(2000, seed=0)
-    assert m.mean(dim=0).abs().max().item() < 0.1  # centred
 
 
 def test_get_passes_options():
@@ -141,7 +137,7 @@ def test_get_passes_options():
     [
         (
             lambda: toys.get("circle"),
-            r"expected a toy name in \['gaussian', 'grid', 'mixture', 'moons', 'ring', 'spiral'\], "
+            r"expected a toy name in \['gaussian', 'grid', 'mixture', 'ring', 'spiral'\], "
             "got 'circle'",
         ),
         (lambda: toys.ring().sample(0), "expected n to be a positive integer, got 0"),

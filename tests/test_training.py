@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from gan_course import data, models
+from gan_course import data, losses, models
 from gan_course.training import GANConfig, Trainer, TrainingDiverged
 
 
@@ -27,8 +27,7 @@ def test_step_returns_plain_numbers():
     assert 0 < out["d_real"] < 1 and 0 < out["d_fake"] < 1
 
 
-@pytest.mark.parametrize("loss", ["saturating", "non-saturating", "least-squares", "hinge",
-                                  "wgan-clip", "wgan-gp"])
+@pytest.mark.parametrize("loss", list(losses.LOSSES))
 def test_every_loss_trains(loss):
     tr = small_trainer(loss=loss)
     for _ in range(3):

@@ -294,11 +294,7 @@ def check_fixed(obj: Any, *, preset: str | None = None, min_modes: int = 7,
                       f"{min_steps} (press Start){changes}", "", quiet=quiet)
     cfg = trainer.config
     gen = torch.Generator().manual_seed(2024)
-    if cfg.noise == "uniform":
-        z = torch.rand(n, cfg.latent_dim, generator=gen) * 2 - 1
-    else:
-        z = torch.randn(n, cfg.latent_dim, generator=gen)
-    x = trainer.generate(z).reshape(n, -1)
+    x = trainer.generate(trainer.sample_z(n, generator=gen)).reshape(n, -1)
     if not torch.isfinite(x).all():
         return finish(f"G outputs NaN or inf: the run diverged; reset and lower the learning "
                       f"rates{changes}", "", quiet=quiet)
