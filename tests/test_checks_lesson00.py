@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 
+import checkhelp
 import pytest
 import torch
 
 from gan_course.checks import lesson00 as checks
 from gan_course.solutions import lesson00 as ref
 
-
-def rejects(fn, *words: str) -> None:
-    fb = checks.check_scale_pixels(fn, quiet=True)
-    assert not fb.ok, "check_scale_pixels accepted a wrong answer"
-    for word in words:
-        assert word.lower() in fb.message.lower(), f"{word!r} not in: {fb.message}"
+rejects = functools.partial(checkhelp.rejects, checks.check_scale_pixels)
 
 
-def test_reference_and_an_equivalent_answer_pass():
-    assert checks.check_scale_pixels(ref.scale_pixels, quiet=True).ok
+def test_an_equivalent_answer_passes():
     assert checks.check_scale_pixels(lambda r: ((r.float() - 127.5) / 127.5)[:, None], quiet=True).ok
 
 
@@ -52,10 +48,6 @@ def test_unfinished_and_crashing_answers_do_not_raise():
     rejects(lambda r: r.nope(), "AttributeError")
 
 
-def test_check_prints_one_line(capsys):
-    checks.check_scale_pixels(ref.scale_pixels)
-    out = capsys.readouterr().out
-    assert out.startswith("✅") and out.count("\n") == 1
 
 
 def test_environment_here_is_complete(capsys):

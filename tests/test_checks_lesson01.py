@@ -13,12 +13,6 @@ from gan_course.solutions import lesson01 as ref
 LOG_2PI = math.log(2 * math.pi)
 
 
-def test_references_pass():
-    assert checks.check_laplace_icdf(ref.laplace_icdf, quiet=True).ok
-    assert checks.check_fit_gaussian(ref.fit_gaussian, quiet=True).ok
-    assert checks.check_mixture_weights(ref.mixture_weights, quiet=True).ok
-    assert checks.check_gaussian_log_likelihood(ref.gaussian_log_likelihood, quiet=True).ok
-    assert checks.check_box_muller(ref.box_muller, quiet=True).ok
 
 
 def test_references_are_right():
@@ -133,11 +127,6 @@ def test_unfinished_answers_do_not_raise():
         rejects(check, crashing, "not written yet")
 
 
-def test_checks_print_one_line(capsys):
-    checks.check_fit_gaussian(ref.fit_gaussian)
-    checks.check_fit_gaussian(lambda x: (x.mean(), x.std()))
-    out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and out[0].startswith("✅") and out[1].startswith("❌")
 
 
 def test_odd_results_are_reported_not_raised():

@@ -11,22 +11,6 @@ from gan_course.checks import lesson06 as checks
 from gan_course.solutions import lesson06 as ref
 
 
-def test_references_pass():
-    assert checks.check_gradient_penalty(ref.gradient_penalty, quiet=True).ok
-    assert checks.check_critic_loss(ref.critic_loss, quiet=True).ok
-    assert checks.check_generator_loss(ref.generator_loss, quiet=True).ok
-    assert checks.check_emd_1d(ref.emd_1d, quiet=True).ok
-
-
-def test_checks_print_one_line(capsys):
-    checks.check_critic_loss(ref.critic_loss)
-    out = capsys.readouterr().out
-    assert out.startswith("✅") and out.count("\n") == 1
-    checks.check_critic_loss(lambda c_real, c_fake: None)
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and out.count("\n") == 1
-
-
 def test_reference_penalty_matches_the_package():
     # Same eps as the package draws from a generator with the same seed.
     torch.manual_seed(0)

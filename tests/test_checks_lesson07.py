@@ -19,16 +19,8 @@ def rejects(check, fn, *words: str, **kwargs) -> None:
         assert word.lower() in fb.message.lower(), f"{word!r} not in: {fb.message}"
 
 
-def test_references_pass():
-    assert checks.check_noisy_targets(ref.noisy_targets, quiet=True).ok
-    assert checks.check_instance_noise_std(ref.instance_noise_std, quiet=True).ok
-    assert checks.check_d_loss_one_sided(ref.d_loss_one_sided, quiet=True).ok
 
 
-def test_checks_print_one_line(capsys):
-    checks.check_instance_noise_std(ref.instance_noise_std)
-    out = capsys.readouterr().out
-    assert out.startswith("✅") and out.count("\n") == 1
 
 
 def test_reference_matches_the_trainer():

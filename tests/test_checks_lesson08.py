@@ -15,15 +15,8 @@ ALL = ((checks.check_condition, ref.condition),
        (checks.check_attribute_direction, ref.attribute_direction))
 
 
-def test_references_pass():
-    for check, answer in ALL:
-        assert check(answer, quiet=True).ok, check.__name__
 
 
-def test_checks_print_one_line(capsys):
-    checks.check_condition(ref.condition)
-    out = capsys.readouterr().out
-    assert out.startswith("✅") and out.count("\n") == 1
 
 
 def test_unfinished_answers_are_reported_not_raised():

@@ -1,16 +1,26 @@
-"""What every exercise check shares: running the learner's code safely and comparing results."""
+"""What every exercise check shares: running the learner's code safely, comparing results, and
+naming the typical wrong answer a result equals.
+
+The lessons' checks (``lessonNN.py``) keep their own diagnoses; the plumbing lives here:
+`run` (call the learner's function on copies of the inputs, never raise), `compare` and `close`
+(tolerances, and why), `forgot_return` (the hint for a function that returns None),
+`typical_mistake` (a table of (value, hint) pairs), `diagnose` (a diagnosis that cannot crash)
+and `finish` (print one ✅/❌ line).
+"""
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor, nn
 
-__all__ = ["Feedback", "compare", "run_learner", "finish"]
+__all__ = ["Feedback", "compare", "close", "as_float64", "run_learner", "run", "forgot_return",
+           "typical_mistake", "diagnose", "leaf_modules", "finish"]
 
 
 @dataclass
@@ -47,7 +57,7 @@ def compare(got: Any, expected: Any, *, name: str = "result", atol: float = 1e-5
     the checks name is off by far more (a factor, a sign, a missing term).
     """
     if got is None:
-        return f"{name} is None: did you forget `return`, or leave `...` in the function?"
+        return forgot_return(f"{name} is None")
     g, e = _as_tensor(got), _as_tensor(expected)
     if g is None:
         return f"expected {name} to be a tensor or a number, got {type(got).__name__}"
@@ -65,6 +75,65 @@ def compare(got: Any, expected: Any, *, name: str = "result", atol: float = 1e-5
     return None
 
 
+def as_float64(value: Any) -> Tensor | None:
+    """``value`` (a tensor, array, number or nested list) as a float64 tensor, or None when it is
+    not numeric."""
+    if isinstance(value, Tensor):
+        value = value.detach()
+    try:
+        return torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def close(got: Any, target: Any, *, atol: float = 1e-4, rtol: float = 1e-4) -> bool:
+    """True when ``got`` has ``target``'s shape and values within the tolerance.
+
+    A tolerance, not equality: see `compare` (the same formula in another order of operations).
+    Both may be tensors, arrays, numbers or lists; anything not numeric is never close.
+    """
+    g, t = as_float64(got), as_float64(target)
+    return (g is not None and t is not None and g.shape == t.shape
+            and bool(torch.allclose(g, t, atol=atol, rtol=rtol)))
+
+
+def forgot_return(what: str = "your function returned None", *, returns: str = "") -> str:
+    """The hint for a learner's function that gave None: a missing ``return`` (of ``returns``),
+    or the exercise's ``...`` still in place."""
+    statement = f"return {returns}" if returns else "return"
+    return f"{what}: did you forget `{statement}`, or leave `...` in it?"
+
+
+def typical_mistake(got: Any, mistakes: Iterable[tuple[Any, str]], *, atol: float = 1e-4,
+                    rtol: float = 1e-4) -> str | None:
+    """The hint of the first typical wrong answer that ``got`` equals (`close`), else None.
+
+    Args:
+        got: the learner's result.
+        mistakes: (value, hint) pairs: what a typical mistake computes on the check's inputs, and
+            what to tell a learner who made it.
+    """
+    for value, hint in mistakes:
+        if close(got, value, atol=atol, rtol=rtol):
+            return hint
+    return None
+
+
+def diagnose(problem: Callable[..., str | None], got: Any, *args: Any) -> str | None:
+    """``problem(got, *args)``, except that an odd result (a string, a nested list...) that
+    makes the diagnosis itself fail is reported, never raised into the learner's notebook."""
+    try:
+        return problem(got, *args)
+    except Exception as err:
+        return f"could not read your result ({type(got).__name__}: {err}); return a tensor"
+
+
+def leaf_modules(module: nn.Module) -> list[nn.Module]:
+    """Modules without children, in the order they were registered (the order a Sequential
+    runs them)."""
+    return [m for m in module.modules() if not list(m.children())]
+
+
 def run_learner(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
     """Call the learner's function; return (result, None) or (None, a readable error)."""
     if not callable(fn):
@@ -76,6 +145,16 @@ def run_learner(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any,
     except Exception as err:  # the learner's bug: report it, don't crash the notebook
         frame = traceback.extract_tb(err.__traceback__)[-1]
         return None, f"your function raised {type(err).__name__}: {err} (line {frame.lineno})"
+
+
+def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
+    """`run_learner` on copies of the tensor arguments (the learner's in-place edits cannot leak
+    into the reference's inputs), with `forgot_return`'s hint for a result of None."""
+    args = tuple(a.clone() if isinstance(a, Tensor) else a for a in args)
+    got, err = run_learner(fn, *args, **kwargs)
+    if got is None and err is None:
+        err = forgot_return()
+    return got, err
 
 
 def finish(problem: str | None, success: str, *, quiet: bool = False) -> Feedback:

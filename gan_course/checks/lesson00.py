@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import Feedback, compare, diagnose, finish, forgot_return, run_learner
 
 __all__ = ["EnvRow", "environment_report", "check_environment", "check_scale_pixels"]
 
@@ -173,17 +173,14 @@ def check_scale_pixels(fn: Callable[[torch.Tensor], torch.Tensor], *,
 
     raw = _raw_digits()
     got, err = run_learner(fn, raw.clone())
-    try:
-        problem = err or _scale_problem(got, ref.scale_pixels(raw), raw)
-    except Exception as exc:  # an odd result must not crash the learner's notebook
-        problem = f"could not read your result ({type(got).__name__}: {exc}); return a tensor"
+    problem = err or diagnose(_scale_problem, got, ref.scale_pixels(raw), raw)
     return finish(problem, "pixels in [-1, 1] with a channel axis: the range a tanh generator "
                   "produces.", quiet=quiet)
 
 
 def _scale_problem(got, expected: torch.Tensor, raw: torch.Tensor) -> str | None:
     if got is None:
-        return "your function returned None: did you forget `return`, or leave `...` in it?"
+        return forgot_return()
     if isinstance(got, torch.Tensor) and got.dtype == torch.float32 and compare(got, expected) is None:
         return None
     if not isinstance(got, torch.Tensor):

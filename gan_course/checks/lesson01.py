@@ -18,7 +18,16 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import (
+    Feedback,
+    as_float64,
+    close,
+    compare,
+    diagnose,
+    finish,
+    run,
+    typical_mistake,
+)
 from gan_course.solutions import lesson01 as ref
 
 __all__ = [
@@ -30,33 +39,12 @@ __all__ = [
 ]
 
 
-def _close(got: Any, target: Tensor, atol: float = 1e-4) -> bool:
-    # A tolerance, not equality: see `_core.compare` (same formula, another operation order).
-    """True when got (tensor / array / number) has target's shape and values."""
-    try:
-        g = torch.as_tensor(got, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return False
-    t = target.to(torch.float64)
-    return g.shape == t.shape and bool(torch.allclose(g, t, atol=atol, rtol=1e-4))
-
-
 def _run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
-    """run_learner, plus hints for a missing return and for math.* used on a tensor."""
-    got, err = run_learner(fn, *args, **kwargs)
-    if got is None and err is None:
-        err = "your function returned None: did you forget `return`, or leave `...` in it?"
+    """`run`, plus a hint for math.* used on a tensor."""
+    got, err = run(fn, *args, **kwargs)
     if err and ("only one element tensors" in err or "must be real number" in err):
         err += "; use torch functions (torch.log, torch.sign, ...) so it works on a whole tensor"
     return got, err
-
-
-def _diagnose(problem_fn: Callable[..., str | None], got: Any, *args: Any) -> str | None:
-    """Run a diagnosis; an odd result (a string, nested lists...) must not crash the check."""
-    try:
-        return problem_fn(got, *args)
-    except Exception as err:  # never raise into the learner's notebook
-        return f"could not read your result ({type(got).__name__}: {err}); return a tensor"
 
 
 def _fixed_u() -> Tensor:
@@ -72,7 +60,7 @@ def check_laplace_icdf(fn: Callable[..., Tensor], *, quiet: bool = False) -> Fee
     for loc, scale in ((0.0, 1.0), (1.5, 0.5)):
         u = _fixed_u()
         got, err = _run(fn, u.clone(), loc=loc, scale=scale)
-        problem = err or _diagnose(_laplace_problem, got, u, loc, scale)
+        problem = err or diagnose(_laplace_problem, got, u, loc, scale)
         if problem:
             problem = f"with loc={loc}, scale={scale}: {problem}"
             break
@@ -86,21 +74,20 @@ def _laplace_problem(got: Any, u: Tensor, loc: float, scale: float) -> str | Non
         return problem
     if "NaN" in problem:
         return problem + " (a log of a negative number? 1 - 2|u - 1/2| is in (0, 1])"
-    if _close(got, 2 * loc - expected):
+    if close(got, 2 * loc - expected):
         return "your values are mirrored around loc: small u must give values below loc (a sign)"
-    if loc != 0 and _close(got, expected - loc):
+    if loc != 0 and close(got, expected - loc):
         return "the values are right up to a shift: add loc"
-    if scale != 1 and _close(got, loc + (expected - loc) / scale):
+    if scale != 1 and close(got, loc + (expected - loc) / scale):
         return "the values are right up to a factor: multiply the distance from loc by scale"
-    try:
-        g = torch.as_tensor(got, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
+    g = as_float64(got)
+    if g is None:
         return problem
     if g.shape != expected.shape:
         return problem
     low = u < 0.5
     for part, other, name in ((low, ~low, "u < 1/2"), (~low, low, "u >= 1/2")):
-        if _close(g[part], expected[part]) and not _close(g[other], expected[other]):
+        if close(g[part], expected[part]) and not close(g[other], expected[other]):
             wrong = "u >= 1/2" if name == "u < 1/2" else "u < 1/2"
             return (f"right for {name} but wrong for {wrong}: each half of u needs its own branch "
                     "of F (torch.where(u < 0.5, ..., ...)), or the one-line form with sign and abs")
@@ -119,7 +106,7 @@ def check_fit_gaussian(fn: Callable[[Tensor], Any], *, quiet: bool = False) -> F
     problem = None
     for x in (pixels, many):
         got, err = _run(fn, x.clone())
-        problem = err or _diagnose(_gaussian_fit_problem, got, x)
+        problem = err or diagnose(_gaussian_fit_problem, got, x)
         if problem:
             break
     return finish(problem, "mean and std are the maximum-likelihood fit.", quiet=quiet)
@@ -135,12 +122,12 @@ def _gaussian_fit_problem(got: Any, x: Tensor) -> str | None:
     if problem is None or problem.startswith("mean"):
         return problem
     n = x.numel()
-    if _close(got[1], x.std(), atol=1e-5):
+    if close(got[1], x.std(), atol=1e-5):
         return (f"your std divides by N - 1 = {n - 1} (the unbiased estimate, torch's default); "
                 f"the maximum-likelihood std divides by N = {n}: use x.std(correction=0)")
-    if _close(got[1], std**2, atol=1e-5):
+    if close(got[1], std**2, atol=1e-5):
         return "you returned the variance; the std is its square root"
-    if _close(got[1], x.var(), atol=1e-5):
+    if close(got[1], x.var(), atol=1e-5):
         return "you returned the unbiased variance; the MLE std is sqrt(mean((x - mean)^2))"
     return problem
 
@@ -156,7 +143,7 @@ def check_mixture_weights(fn: Callable[[Tensor, int], Tensor], *,
     problem = None
     for component, k in ((small, 5), (large, 3)):
         got, err = _run(fn, component.clone(), k)
-        problem = err or _diagnose(_weights_problem, got, component, k)
+        problem = err or diagnose(_weights_problem, got, component, k)
         if problem:
             break
     return finish(problem, "counting gives the maximum-likelihood mixture weights.", quiet=quiet)
@@ -171,7 +158,7 @@ def _weights_problem(got: Any, component: Tensor, k: int) -> str | None:
     if g.numel() < k:
         return (f"expected {k} weights, got {g.numel()}: a component that never occurs still "
                 "gets a weight (0); try torch.bincount(component, minlength=n_components)")
-    if g.numel() == k and _close(g, expected * component.numel()):
+    if g.numel() == k and close(g, expected * component.numel()):
         return (f"these are counts (they sum to {int(g.sum())}); divide by the number of "
                 "samples so they sum to 1")
     return problem
@@ -186,7 +173,7 @@ def check_gaussian_log_likelihood(fn: Callable[..., Tensor], *, quiet: bool = Fa
     problem = None
     for mean, std in ((0.5, 2.0), (torch.tensor(-0.3), torch.tensor(0.7))):
         got, err = _run(fn, x.clone(), mean, std)
-        problem = err or _diagnose(_loglik_problem, got, x, mean, std)
+        problem = err or diagnose(_loglik_problem, got, x, mean, std)
         if problem:
             problem = f"with mean={float(mean)}, std={float(std)}: {problem}"
             break
@@ -198,9 +185,8 @@ def _loglik_problem(got: Any, x: Tensor, mean, std) -> str | None:
     problem = compare(got, expected, name="log-likelihood")
     if problem is None or got is None:
         return problem
-    try:
-        g = torch.as_tensor(got, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
+    g = as_float64(got)
+    if g is None:
         return problem
     if g.shape == x.shape:
         return f"{problem}: these are per-sample values; return their average"
@@ -215,10 +201,7 @@ def _loglik_problem(got: Any, x: Tensor, mean, std) -> str | None:
         (expected + math.log(s), "missing the -log(std) term (the Gaussian's normaliser)"),
         (ref.gaussian_log_likelihood(x, mean, s**2), "you used the variance where the std goes"),
     ]
-    for target, why in diagnoses:
-        if _close(g, torch.as_tensor(target), atol=1e-4):
-            return why
-    return problem
+    return typical_mistake(g, diagnoses) or problem
 
 
 # --------------------------------------------------------------------------- 5. Box-Muller
@@ -231,7 +214,7 @@ def check_box_muller(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = Fa
     u1 = 1.0 - torch.rand(n, generator=g)  # (0, 1]: log(u1) is finite
     u2 = torch.rand(n, generator=g)
     got, err = _run(fn, u1.clone(), u2.clone())
-    problem = err or _diagnose(_box_muller_problem, got, n)
+    problem = err or diagnose(_box_muller_problem, got, n)
     if problem is None:
         again, _ = _run(fn, u1.clone(), u2.clone())
         if not (isinstance(again, Tensor) and torch.equal(again, got)):

@@ -21,38 +21,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import (
+    Feedback,
+    as_float64,
+    close,
+    compare,
+    finish,
+    run,
+    typical_mistake,
+)
 from gan_course.solutions import lesson02 as ref
 from gan_course.toys import ToyDistribution, gaussian_1d, mixture_1d
 
 __all__ = ["check_bce", "check_d_star", "check_conv_out"]
-
-
-def _close(got: Any, target: Tensor, *, atol: float = 1e-4, rtol: float = 1e-4) -> bool:
-    # A tolerance, not equality: see `_core.compare` (same formula, another operation order).
-    """True when ``got`` (tensor / array / number) has ``target``'s shape and values."""
-    g = _as_float64(got)
-    if g is None:
-        return False
-    t = target.to(torch.float64)
-    return g.shape == t.shape and bool(torch.allclose(g, t, atol=atol, rtol=rtol))
-
-
-def _as_float64(got: Any) -> Tensor | None:
-    """``got`` as a float64 tensor, or None when it is not numeric."""
-    try:
-        return torch.as_tensor(got, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-def _run(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
-    """run_learner on cloned tensor arguments, plus a hint for a function that returns None."""
-    args = tuple(a.clone() if isinstance(a, Tensor) else a for a in args)
-    got, err = run_learner(fn, *args)
-    if got is None and err is None:
-        err = "your function returned None: did you forget `return`, or leave `...` in it?"
-    return got, err
 
 
 # --------------------------------------------------------------------------- 1. BCE from logits
@@ -80,7 +61,7 @@ def check_bce(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = False) ->
     hard and soft targets, and on logits of +-200 where a naive log(sigmoid) overflows.
     """
     for label, logits, targets in _bce_cases():
-        got, err = _run(fn, logits, targets)
+        got, err = run(fn, logits, targets)
         problem = err or _bce_problem(got, logits, targets)
         if problem:
             return finish(f"on {label}: {problem}", "", quiet=quiet)
@@ -98,7 +79,7 @@ def _bce_problem(got: Any, logits: Tensor, targets: Tensor) -> str | None:
     if isinstance(got, Tensor) and tuple(got.shape) in ((n,), (n, 1)):
         return (f"expected a scalar (one number for the batch), got shape {tuple(got.shape)}: "
                 "that is one loss per sample; take the .mean() over the batch")
-    g = _as_float64(got)
+    g = as_float64(got)
     if g is None or g.numel() != 1:
         return problem
     big = bool(logits.abs().max() > 50)
@@ -111,31 +92,31 @@ def _bce_problem(got: Any, logits: Tensor, targets: Tensor) -> str | None:
         return ("your loss is NaN or inf on ordinary logits: did you take the log of the logits "
                 "as if they were probabilities? Logits can be negative; log D(x) is "
                 "F.logsigmoid(logits)")
-    if _close(got, -expected):
+    if close(got, -expected):
         return (f"expected {expected.item():.4f}, got {float(g):.4f}: the sign is flipped (the "
                 "minus in front of the sum); BCE is -[y log D + (1 - y) log(1 - D)], never < 0")
-    if _close(got, expected * n):
+    if close(got, expected * n):
         return (f"expected {expected.item():.4f}, got {float(g):.4f} = {n} x the expected value: "
                 "you summed over the batch; take the mean")
-    if _close(got, -expected * n):
+    if close(got, -expected * n):
         return (f"expected {expected.item():.4f}, got {float(g):.4f}: you summed instead of "
                 "averaging and the sign is flipped (the minus in front)")
-    if _close(got, F.binary_cross_entropy_with_logits(-logits, targets)) or _close(
+    if close(got, F.binary_cross_entropy_with_logits(-logits, targets)) or close(
             got, F.binary_cross_entropy_with_logits(logits, 1 - targets)):
         return ("the two terms are swapped: a target of 1 (real) must score log sigma(l), "
                 "i.e. F.logsigmoid(logits), and a target of 0 must score log(1 - sigma(l)), "
                 "i.e. F.logsigmoid(-logits)")
-    if _close(got, F.binary_cross_entropy_with_logits(torch.sigmoid(logits), targets)):
+    if close(got, F.binary_cross_entropy_with_logits(torch.sigmoid(logits), targets)):
         return ("you applied the sigmoid twice: F.logsigmoid already contains it, so pass the "
                 "raw logits to it, not torch.sigmoid(logits)")
-    if _close(got, (targets * per_sample).mean()) or _close(got, ((1 - targets) * per_sample).mean()):
+    if close(got, (targets * per_sample).mean()) or close(got, ((1 - targets) * per_sample).mean()):
         return "only one of the two terms counts: add y log D and (1 - y) log(1 - D)"
     if big:
         probs = torch.sigmoid(logits)
         via_probs = [F.binary_cross_entropy(probs, targets)]  # torch clamps log at -100
         via_probs += [-(targets * torch.log(probs + eps) + (1 - targets) * torch.log(1 - probs + eps)
                         ).mean() for eps in (1e-7, 1e-8, 1e-12)]
-        if any(_close(got, v, atol=1e-3) for v in via_probs) or float(g) < expected.item() - 1:
+        if any(close(got, v, atol=1e-3) for v in via_probs) or float(g) < expected.item() - 1:
             return (f"expected {expected.item():.2f}, got {float(g):.2f}: the loss is too small "
                     "where D is confidently wrong. You went through probabilities: sigmoid(25) "
                     "is exactly 1.0 in float32, so log(1 - D) can only be clamped or epsiloned. "
@@ -166,7 +147,7 @@ def check_d_star(fn: Callable[[Tensor, ToyDistribution, ToyDistribution], Tensor
     x_far = torch.tensor([-60.0, -40.0, 40.0, 60.0])[:, None]  # (4, 1)
     for x, where in ((x_bulk, "41 points in [-4, 4]"), (x_far, "x = -60, -40, 40, 60")):
         for label, real, fake in _d_star_cases():
-            got, err = _run(fn, x, real, fake)
+            got, err = run(fn, x, real, fake)
             problem = err or _d_star_problem(got, x, real, fake)
             if problem:
                 return finish(f"for {label} at {where}: {problem}", "", quiet=quiet)
@@ -185,7 +166,7 @@ def _d_star_problem(got: Any, x: Tensor, real: ToyDistribution, fake: ToyDistrib
     if problem is None:
         return None
     far = bool(x.abs().min() > 10)
-    g = _as_float64(got)
+    g = as_float64(got)
     if g is None or g.shape != expected.shape:
         return problem
     if not bool(torch.isfinite(g).all()):
@@ -195,14 +176,14 @@ def _d_star_problem(got: Any, x: Tensor, real: ToyDistribution, fake: ToyDistrib
                     "numerator and denominator by p_data: D* = sigmoid(log p_data - log p_g), "
                     "with .log_density, which never underflows")
         return "NaN or inf: check the division (is the denominator p_data + p_g?)"
-    if not far and _close(got, 1 - expected):
+    if not far and close(got, 1 - expected):
         return ("you returned p_g / (p_data + p_g), the probability of *fake*; "
                 "D*(x) is the probability that x is real")
     p_log, q_log = real.log_density(x).double(), fake.log_density(x).double()
-    if not far and _close(got, (p_log - q_log).exp(), rtol=1e-3):
+    if not far and close(got, (p_log - q_log).exp(), rtol=1e-3):
         return ("that is the density ratio p_data / p_g, which can exceed 1; D* is a "
                 "probability: p_data / (p_data + p_g)")
-    if not far and _close(got, p_log - q_log, rtol=1e-3):
+    if not far and close(got, p_log - q_log, rtol=1e-3):
         return "that is the logit of D* (log p_data - log p_g); apply the sigmoid to it"
     if far:
         i = int((g - expected).abs().argmax())
@@ -235,7 +216,7 @@ def check_conv_out(fn: Callable[[int, int, int, int], int], *, quiet: bool = Fal
         layer = nn.Conv2d(1, 1, k, stride=s, padding=p)
         with torch.no_grad():
             expected.append(layer(torch.zeros(1, 1, n, n)).shape[-1])
-        value, err = _run(fn, n, k, s, p)
+        value, err = run(fn, n, k, s, p)
         if err is not None:
             return finish(err, "", quiet=quiet)
         if isinstance(value, Tensor) and value.numel() == 1:
@@ -274,7 +255,7 @@ _CONV_MISTAKES: list[tuple[Callable[[int, int, int, int], float], str]] = [
 def _conv_hint(got: list[float], expected: list[int]) -> str:
     if got == expected:
         return "right values but not ints; use floor division // so the result is an int"
-    for formula, hint in _CONV_MISTAKES:
-        if got == [formula(*args) for args, _ in _CONV_CASES]:
-            return hint
-    return "count where a k-row window fits in the n + 2p padded rows, moving s at a time"
+    mistakes = [([formula(*args) for args, _ in _CONV_CASES], hint)
+                for formula, hint in _CONV_MISTAKES]
+    return (typical_mistake(got, mistakes, atol=0, rtol=0)  # exact: these are whole numbers
+            or "count where a k-row window fits in the n + 2p padded rows, moving s at a time")

@@ -13,7 +13,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import (
+    Feedback,
+    compare,
+    finish,
+    forgot_return,
+    leaf_modules,
+    run_learner,
+)
 from gan_course.solutions import lesson03 as ref
 
 __all__ = [
@@ -25,15 +32,11 @@ __all__ = [
 ]
 
 
-def _leaves(module: nn.Module) -> list[nn.Module]:
-    return [m for m in module.modules() if not list(m.children())]
-
-
 def _block_problem(block: Any, c_in: int, c_out: int) -> str | None:
     """What is wrong with one generator block built for (c_in, c_out), or None."""
     if not isinstance(block, nn.Module):
         return f"expected an nn.Module (e.g. nn.Sequential), got {type(block).__name__}"
-    leaves = _leaves(block)
+    leaves = leaf_modules(block)
     kinds = [type(m).__name__ for m in leaves]
     if any(isinstance(m, nn.Conv2d) for m in leaves):
         return (f"your block uses nn.Conv2d ({kinds}); the seed's layer is a transposed "
@@ -94,7 +97,7 @@ def check_generator_block(fn: Callable[[int, int], nn.Module], *, quiet: bool = 
         torch.manual_seed(0)
         block, err = run_learner(fn, c_in, c_out)
         if err is None and block is None:
-            err = "your function returned None: did you forget `return`?"
+            err = forgot_return()
         problem = err or _block_problem(block, c_in, c_out)
         if problem is not None:
             return finish(problem, "", quiet=quiet)
@@ -122,7 +125,7 @@ def _count_problem(fn: Callable[..., Any], cases: list[tuple[tuple[int, ...], in
         if err is not None:
             return err
         if got is None:
-            return f"{name}{args} returned None: did you forget `return`?"
+            return forgot_return(f"{name}{args} returned None")
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
         if isinstance(got, bool) or not isinstance(got, numbers.Real):

@@ -20,32 +20,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import Feedback, as_float64, close, compare, finish, run, run_learner
 from gan_course.solutions import lesson04 as ref
 
 __all__ = ["check_d_loss", "check_g_loss", "check_logit_grads", "check_train_step"]
 
 
-def _as_float64(got: Any) -> Tensor | None:
-    try:
-        return torch.as_tensor(got, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-def _close(got: Any, target: Tensor, *, atol: float = 1e-4, rtol: float = 1e-4) -> bool:
-    # A tolerance, not equality: see `_core.compare` (same formula, another operation order).
-    g = _as_float64(got)
-    t = target.detach().to(torch.float64)
-    return g is not None and g.shape == t.shape and bool(torch.allclose(g, t, atol=atol, rtol=rtol))
-
-
 def _run(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
-    """run_learner on cloned tensor arguments, plus a hint for a function that returns None."""
-    args = tuple(a.clone() if isinstance(a, Tensor) else a for a in args)
-    got, err = run_learner(fn, *args)
-    if got is None and err is None:
-        err = "your function returned None: did you forget `return`, or leave `...` in it?"
+    """`run`, plus a hint for F.binary_cross_entropy given logits."""
+    got, err = run(fn, *args)
     if err and "between 0 and 1" in err:
         err += (". F.binary_cross_entropy expects probabilities, but D returns logits: use "
                 "F.logsigmoid (or F.binary_cross_entropy_with_logits)")
@@ -57,7 +40,7 @@ def _scalar_problem(got: Any, n: int) -> str | None:
     if isinstance(got, Tensor) and got.numel() == n and n > 1:
         return (f"expected a scalar (one number for the batch), got shape {tuple(got.shape)}: "
                 "one loss per sample; take the .mean() over the batch")
-    g = _as_float64(got)
+    g = as_float64(got)
     if g is None:
         return f"expected a tensor or a number, got {type(got).__name__}"
     if g.numel() != 1:
@@ -66,7 +49,7 @@ def _scalar_problem(got: Any, n: int) -> str | None:
 
 
 def _nonfinite_problem(got: Any, big: bool) -> str | None:
-    g = _as_float64(got)
+    g = as_float64(got)
     if bool(torch.isfinite(g).all()):
         return None
     if big:
@@ -134,33 +117,33 @@ def _d_problem(got: Any, d_real: Tensor, d_fake: Tensor) -> str | None:
     problem = _scalar_problem(got, d_real.numel()) or _nonfinite_problem(got, big)
     if problem:
         return problem
-    g = float(_as_float64(got))
+    g = float(as_float64(got))
     n = d_real.numel()
     real_term, fake_term = -F.logsigmoid(d_real).mean(), -F.logsigmoid(-d_fake).mean()
     say = f"expected {expected.item():.4f}, got {g:.4f}"
-    if _close(got, -expected):
+    if close(got, -expected):
         return (f"{say}: the sign is flipped. That is V(D, G), which D *maximises*; an optimiser "
                 "minimises, so D's loss is -V = -(E[log D(x)] + E[log(1 - D(G(z)))])")
-    if _close(got, expected * n) or _close(got, -expected * n):
+    if close(got, expected * n) or close(got, -expected * n):
         return f"{say}: you summed over the batch; take the mean of each term"
-    if _close(got, expected / 2):
+    if close(got, expected / 2):
         return (f"{say}, half the reference: you averaged the two terms (or took one mean over "
                 "real and fake together). Goodfellow's V adds them: E_x[...] + E_z[...]")
-    if _close(got, ref.d_loss(d_fake, d_real)):
+    if close(got, ref.d_loss(d_fake, d_real)):
         return ("real and fake are swapped: real logits score log D = F.logsigmoid(d_real), "
                 "fake logits log(1 - D) = F.logsigmoid(-d_fake)")
-    if _close(got, -(F.logsigmoid(d_real).mean() + F.logsigmoid(d_fake).mean())):
+    if close(got, -(F.logsigmoid(d_real).mean() + F.logsigmoid(d_fake).mean())):
         return ("the fake term is log D(G(z)); it must be log(1 - D(G(z))): "
                 "F.logsigmoid(-d_fake), because 1 - sigmoid(l) = sigmoid(-l)")
-    if _close(got, real_term) or _close(got, fake_term):
-        which = "real" if _close(got, real_term) else "fake"
+    if close(got, real_term) or close(got, fake_term):
+        which = "real" if close(got, real_term) else "fake"
         return f"{say}: only the {which} term counts; add both terms"
-    if _close(got, ref.d_loss(torch.sigmoid(d_real), torch.sigmoid(d_fake))):
+    if close(got, ref.d_loss(torch.sigmoid(d_real), torch.sigmoid(d_fake))):
         return ("you applied the sigmoid twice: F.logsigmoid already contains it, so give it the "
                 "raw logits")
     if big:
         probs = _via_probabilities([(d_real, True), (d_fake, False)])
-        if any(_close(got, v, atol=1e-3) for v in probs) or g < expected.item() - 1:
+        if any(close(got, v, atol=1e-3) for v in probs) or g < expected.item() - 1:
             return (f"{say}: the loss is too small where D is confidently wrong. You went through "
                     "probabilities: sigmoid(25) is exactly 1.0 in float32, so log(1 - D) can only "
                     "be clamped or epsiloned. Work with logits: F.logsigmoid(l), F.logsigmoid(-l)")
@@ -196,27 +179,27 @@ def _g_problem(got: Any, d_fake: Tensor) -> str | None:
     problem = _scalar_problem(got, d_fake.numel()) or _nonfinite_problem(got, big)
     if problem:
         return problem
-    g = float(_as_float64(got))
+    g = float(as_float64(got))
     n = d_fake.numel()
     say = f"expected {expected.item():.4f}, got {g:.4f}"
     saturating = F.logsigmoid(-d_fake).mean()
-    if _close(got, saturating):
+    if close(got, saturating):
         return (f"{say}: that is the saturating loss E[log(1 - D(G(z)))] of the minimax game. "
                 "Its gradient vanishes when D rejects the fakes; write the non-saturating "
                 "-E[log D(G(z))] = -F.logsigmoid(d_fake).mean()")
-    if _close(got, -saturating):
+    if close(got, -saturating):
         return (f"{say}: that is D's loss on the fakes (target 0, 'fake'). G wants D to call its "
                 "samples real: -E[log D(G(z))] = -F.logsigmoid(d_fake).mean()")
-    if _close(got, -expected):
+    if close(got, -expected):
         return (f"{say}: the sign is flipped; G *maximises* log D(G(z)), so its loss, which the "
                 "optimiser minimises, is -E[log D(G(z))]")
-    if _close(got, expected * n) or _close(got, -expected * n):
+    if close(got, expected * n) or close(got, -expected * n):
         return f"{say}: you summed over the batch; take the mean"
-    if _close(got, ref.g_loss(torch.sigmoid(d_fake))):
+    if close(got, ref.g_loss(torch.sigmoid(d_fake))):
         return "you applied the sigmoid twice: F.logsigmoid already contains it"
     if big:
         probs = _via_probabilities([(d_fake, True)])
-        if any(_close(got, v, atol=1e-3) for v in probs) or g < expected.item() - 1:
+        if any(close(got, v, atol=1e-3) for v in probs) or g < expected.item() - 1:
             return (f"{say}: the loss is too small where D confidently rejects a fake. You went "
                     "through probabilities: sigmoid(-200) is 0 in float32 and log(0) must be "
                     "clamped. Work with logits: -F.logsigmoid(d_fake).mean()")
@@ -246,21 +229,21 @@ def check_logit_grads(fn: Callable[[Tensor], tuple[Tensor, Tensor]], *,
                                             strict=True):
         if compare(value, expected, name=name, atol=1e-6) is None:
             continue
-        g = _as_float64(value)
+        g = as_float64(value)
         if g is not None and g.shape == ():
             return finish(f"{name}: expected one value per p (shape {tuple(p.shape)}), got a "
                           "scalar: no mean here, the derivative of each sample's loss", "",
                           quiet=quiet)
-        if _close(value, wrt_p, rtol=1e-6):
+        if close(value, wrt_p, rtol=1e-6):
             return finish(f"{name}: that is the derivative with respect to p = D(G(z)); G's "
                           "gradient passes through the logit a, so multiply by dp/da = "
                           "p (1 - p) (the sigmoid's derivative)", "", quiet=quiet)
-        if _close(value, -expected, rtol=1e-6):
+        if close(value, -expected, rtol=1e-6):
             return finish(f"{name}: the sign is flipped; both losses fall as the logit rises "
                           "(G is rewarded when D calls its samples real), so both derivatives "
                           "are negative", "", quiet=quiet)
         other = ns if expected is sat else sat
-        if _close(value, other, rtol=1e-6):
+        if close(value, other, rtol=1e-6):
             return finish("the two are swapped: return (saturating, non_saturating)", "",
                           quiet=quiet)
         return finish(compare(value, expected, name=name, atol=1e-6), "", quiet=quiet)

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_course.checks._core import Feedback, finish, run_learner
+from gan_course.checks._core import Feedback, finish, forgot_return, leaf_modules, run_learner
 from gan_course.solutions import lesson05 as ref
 
 __all__ = ["check_dcgan_init", "check_discriminator", "check_receptive_field",
@@ -26,11 +26,6 @@ __all__ = ["check_dcgan_init", "check_discriminator", "check_receptive_field",
 
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool2d)
 _CONVS = (nn.Conv2d, nn.ConvTranspose2d)
-
-
-def _layers(model: nn.Module) -> list[nn.Module]:
-    """Leaf modules in the order they were registered (the order they run in a Sequential)."""
-    return [m for m in model.modules() if not list(m.children())]
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -73,7 +68,7 @@ def check_dcgan_init(fn: Callable[[nn.Module], Any], *, quiet: bool = False) -> 
         return finish(err.replace("your function", "model.apply(your function)"),
                       "", quiet=quiet)
     problem = None
-    for i, m in enumerate(_layers(model)):
+    for i, m in enumerate(leaf_modules(model)):
         kind = type(m).__name__
         if isinstance(m, _CONVS):
             problem = _stats_problem(f"layer {i} ({kind}) weights", m.weight.detach(), 0.0, 0.02)
@@ -105,7 +100,7 @@ def _discriminator_problem(fn: Callable[[int], nn.Module]) -> str | None:
         return err
     if not isinstance(model, nn.Module):
         return f"expected an nn.Module (e.g. nn.Sequential), got {type(model).__name__}"
-    layers = _layers(model)
+    layers = leaf_modules(model)
     if any(isinstance(m, _POOLS) for m in layers):
         return "found a pooling layer: let a stride-2 convolution do the downsampling"
     if any(isinstance(m, nn.Linear) and m.out_features > 1 for m in layers):
@@ -173,7 +168,7 @@ def check_receptive_field(fn: Callable[[list[tuple[int, int]]], int], *,
         if err:
             problem = f"{name} {layers}: {err}"
         elif got is None:
-            problem = f"{name}: your function returned None: did you forget `return`?"
+            problem = forgot_return(f"{name}: your function returned None")
         elif isinstance(got, bool) or not isinstance(got, (int, float)) or got != expected:
             problem = f"{name} {layers}: expected {expected}, got {got!r}"
             if not layers:
@@ -197,13 +192,13 @@ def _ablation_problem(fn: Callable[..., nn.Module]) -> str | None:
         return err
     if not isinstance(model, nn.Module):
         return f"expected an nn.Module (e.g. nn.Sequential), got {type(model).__name__}"
-    layers = _layers(model)
+    layers = leaf_modules(model)
     norms = [type(m).__name__ for m in layers
              if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.InstanceNorm2d, nn.LayerNorm,
                                nn.GroupNorm))]
     if norms:
         return f"the ablated generator still has normalisation layers: {norms}"
-    reference = [m for m in _layers(ref.generator_without_batchnorm(100, 8)) if isinstance(m, _CONVS)]
+    reference = [m for m in leaf_modules(ref.generator_without_batchnorm(100, 8)) if isinstance(m, _CONVS)]
     convs = [m for m in layers if isinstance(m, _CONVS)]
     shapes = [(type(m).__name__, tuple(m.weight.shape), m.stride) for m in convs]
     expected = [(type(m).__name__, tuple(m.weight.shape), m.stride) for m in reference]

@@ -14,21 +14,24 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import (
+    Feedback,
+    close,
+    compare,
+    finish,
+    forgot_return,
+    run_learner,
+    typical_mistake,
+)
 from gan_course.solutions import lesson06 as ref
 
 __all__ = ["check_gradient_penalty", "check_critic_loss", "check_generator_loss", "check_emd_1d"]
 
 
-def _close(a: Tensor | float, b: Tensor | float, tol: float = 1e-4) -> bool:
-    a, b = (float(v.detach()) if isinstance(v, Tensor) else float(v) for v in (a, b))
-    return abs(a - b) <= tol * max(1.0, abs(b))
-
-
 def _scalar(got: Any, name: str) -> tuple[Tensor | None, str | None]:
     """The learner's result as a 0-d tensor, or a message saying why it is not one."""
     if got is None:
-        return None, f"{name} returned None: did you forget `return`, or leave `...` in the body?"
+        return None, forgot_return(f"{name} returned None")
     if not isinstance(got, Tensor):
         return None, (f"expected {name} to return a tensor, got {type(got).__name__}"
                       + (" (did you call .item()? Keep the tensor: the optimizer needs its "
@@ -82,8 +85,8 @@ def _gp_cases() -> list[tuple[str, nn.Module, Tensor, Tensor, Tensor]]:
 
 
 def _gp_variants(critic: nn.Module, x_real: Tensor, x_fake: Tensor, eps: Tensor
-                 ) -> dict[str, float]:
-    """Values of typical wrong penalties, keyed by the explanation the learner should read."""
+                 ) -> list[tuple[float, str]]:
+    """Typical wrong penalties: (their value, the explanation the learner should read)."""
     def grad_at(x_hat: Tensor, reduce: str = "sum") -> Tensor:
         x_hat = x_hat.detach().requires_grad_(True)
         scores = critic(x_hat)
@@ -93,36 +96,38 @@ def _gp_variants(critic: nn.Module, x_real: Tensor, x_fake: Tensor, eps: Tensor
     x_hat = eps * x_real + (1 - eps) * x_fake
     grad = grad_at(x_hat)
     norm = grad.flatten(1).norm(dim=1)  # (B,) the right norm
-    out = {
-        "the square is missing: the penalty is the mean of (||grad|| - 1)**2, not of "
-        "|(||grad|| - 1)|": (norm - 1).abs().mean(),
-        "the square is missing: (||grad|| - 1) must be squared before the mean":
-            (norm - 1).mean(),
-        "the `- 1` is missing: the penalty pulls the norm towards 1, (||grad|| - 1)**2, not "
-        "towards 0": (norm**2).mean(),
-        "you squared the norm: use the norm itself, (||grad||_2 - 1)**2, not "
-        "(||grad||**2 - 1)**2": ((norm**2 - 1) ** 2).mean(),
-        "the value is lambda = 10 times the reference: return the penalty without its weight "
-        "(the training loop multiplies by lambda)": 10 * ((norm - 1) ** 2).mean(),
-        "the interpolates are mixed the wrong way round: x_hat = eps * x_real + (1 - eps) * "
-        "x_fake": ((grad_at(eps * x_fake + (1 - eps) * x_real).flatten(1).norm(dim=1) - 1)
-                   ** 2).mean(),
-        "the gradient is of scores.mean(), which divides every sample's gradient by the batch "
-        "size; differentiate scores.sum() (each score depends only on its own sample)":
-            ((grad_at(x_hat, "mean").flatten(1).norm(dim=1) - 1) ** 2).mean(),
-        "the norm runs over the wrong dimension: one norm per sample, over all of its "
-        "coordinates (dim 0 is the batch)": ((grad.flatten(1).norm(dim=0) - 1) ** 2).mean(),
-        "you took one norm of the whole batch's gradient: take one norm per sample, "
-        "grad.flatten(1).norm(2, dim=1)": (grad.norm() - 1) ** 2,
-    }
+    out = [
+        ((norm - 1).abs().mean(), "the square is missing: the penalty is the mean of "
+         "(||grad|| - 1)**2, not of |(||grad|| - 1)|"),
+        ((norm - 1).mean(), "the square is missing: (||grad|| - 1) must be squared before the "
+         "mean"),
+        ((norm**2).mean(), "the `- 1` is missing: the penalty pulls the norm towards 1, "
+         "(||grad|| - 1)**2, not towards 0"),
+        (((norm**2 - 1) ** 2).mean(), "you squared the norm: use the norm itself, "
+         "(||grad||_2 - 1)**2, not (||grad||**2 - 1)**2"),
+        (10 * ((norm - 1) ** 2).mean(), "the value is lambda = 10 times the reference: return "
+         "the penalty without its weight (the training loop multiplies by lambda)"),
+        (((grad_at(eps * x_fake + (1 - eps) * x_real).flatten(1).norm(dim=1) - 1) ** 2).mean(),
+         "the interpolates are mixed the wrong way round: x_hat = eps * x_real + (1 - eps) * "
+         "x_fake"),
+        (((grad_at(x_hat, "mean").flatten(1).norm(dim=1) - 1) ** 2).mean(),
+         "the gradient is of scores.mean(), which divides every sample's gradient by the batch "
+         "size; differentiate scores.sum() (each score depends only on its own sample)"),
+        (((grad.flatten(1).norm(dim=0) - 1) ** 2).mean(), "the norm runs over the wrong "
+         "dimension: one norm per sample, over all of its coordinates (dim 0 is the batch)"),
+        ((grad.norm() - 1) ** 2, "you took one norm of the whole batch's gradient: take one "
+         "norm per sample, grad.flatten(1).norm(2, dim=1)"),
+    ]
     if grad.dim() > 2:
-        out["for images the norm must cover all of a sample's pixels, not one dimension: "
-            "flatten each sample first, grad.flatten(1).norm(2, dim=1)"] = (
-            (grad.norm(dim=1) - 1) ** 2).mean()
-        out["for images the norm must cover all of a sample's pixels, not the last dimension: "
-            "flatten each sample first, grad.flatten(1).norm(2, dim=1)"] = (
-            (grad.norm(dim=-1) - 1) ** 2).mean()
-    return {k: float(v) for k, v in out.items()}
+        out += [
+            (((grad.norm(dim=1) - 1) ** 2).mean(), "for images the norm must cover all of a "
+             "sample's pixels, not one dimension: flatten each sample first, "
+             "grad.flatten(1).norm(2, dim=1)"),
+            (((grad.norm(dim=-1) - 1) ** 2).mean(), "for images the norm must cover all of a "
+             "sample's pixels, not the last dimension: flatten each sample first, "
+             "grad.flatten(1).norm(2, dim=1)"),
+        ]
+    return [(float(v), hint) for v, hint in out]
 
 
 def _weight_grads(critic: nn.Module, penalty: Tensor) -> list[Tensor] | str:
@@ -155,9 +160,8 @@ def check_gradient_penalty(fn: Callable[..., Tensor], *, quiet: bool = False) ->
         expected = ref.gradient_penalty(critic, x_real, x_fake, eps)
         if not torch.isfinite(penalty):
             return finish(f"on {label}: the penalty is {penalty.item()}", "", quiet=quiet)
-        if not _close(penalty, expected):
-            why = next((k for k, v in _gp_variants(critic, x_real, x_fake, eps).items()
-                        if _close(penalty, v)), None)
+        if not close(penalty, expected):
+            why = typical_mistake(penalty, _gp_variants(critic, x_real, x_fake, eps))
             return finish(f"on {label}: expected a penalty of {expected.item():.6g}, got "
                           f"{penalty.item():.6g}" + (f": {why}" if why else
                                                      ". Check each step against the formula"),
@@ -188,15 +192,15 @@ def _scores(n: int, seed: int, shift: float = 0.0) -> Tensor:
     return torch.randn(n, generator=torch.Generator().manual_seed(seed)) + shift
 
 
-def _loss_variants(c_real: Tensor, c_fake: Tensor) -> dict[str, float]:
-    return {
-        "the sign is flipped: the critic *minimises* E[C(fake)] - E[C(real)], which pushes real "
-        "scores up and fake scores down": c_real.mean() - c_fake.mean(),
-        "that looks like binary cross-entropy: a critic's scores are not logits, use the plain "
-        "means of the scores, no sigmoid or log": F.softplus(-c_real).mean()
-        + F.softplus(c_fake).mean(),
-        "use the mean over each batch, not the sum": c_fake.sum() - c_real.sum(),
-    }
+def _loss_variants(c_real: Tensor, c_fake: Tensor) -> list[tuple[Tensor, str]]:
+    return [
+        (c_real.mean() - c_fake.mean(), "the sign is flipped: the critic *minimises* "
+         "E[C(fake)] - E[C(real)], which pushes real scores up and fake scores down"),
+        (F.softplus(-c_real).mean() + F.softplus(c_fake).mean(), "that looks like binary "
+         "cross-entropy: a critic's scores are not logits, use the plain means of the scores, "
+         "no sigmoid or log"),
+        (c_fake.sum() - c_real.sum(), "use the mean over each batch, not the sum"),
+    ]
 
 
 def check_critic_loss(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = False
@@ -214,9 +218,9 @@ def check_critic_loss(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = F
         loss, problem = _scalar(got, "critic_loss")
         if problem is None:
             expected = ref.critic_loss(c_real, c_fake)
-            if not _close(loss, expected):
-                why = next((k for k, v in _loss_variants(c_real, c_fake).items()
-                            if _close(loss, v)), "compare with E[C(fake)] - E[C(real)]")
+            if not close(loss, expected):
+                why = (typical_mistake(loss, _loss_variants(c_real, c_fake))
+                       or "compare with E[C(fake)] - E[C(real)]")
                 problem = (f"for real scores of mean {c_real.mean():.3f} and fake scores of mean "
                            f"{c_fake.mean():.3f} expected {expected.item():.4f}, got "
                            f"{loss.item():.4f}: {why}")
@@ -238,16 +242,15 @@ def check_generator_loss(fn: Callable[[Tensor], Tensor], *, quiet: bool = False)
         loss, problem = _scalar(got, "generator_loss")
         if problem is None:
             expected = ref.generator_loss(c_fake)
-            variants = {
-                "the sign is flipped: G wants the critic to score its fakes *high*, so it "
-                "minimises -E[C(G(z))]": c_fake.mean(),
-                "that looks like the non-saturating BCE loss: a critic's scores are not logits, "
-                "use minus their plain mean": F.softplus(-c_fake).mean(),
-                "use the mean over the batch, not the sum": -c_fake.sum(),
-            }
-            if not _close(loss, expected):
-                why = next((k for k, v in variants.items() if _close(loss, v)),
-                           "compare with -E[C(G(z))]")
+            variants = [
+                (c_fake.mean(), "the sign is flipped: G wants the critic to score its fakes "
+                 "*high*, so it minimises -E[C(G(z))]"),
+                (F.softplus(-c_fake).mean(), "that looks like the non-saturating BCE loss: a "
+                 "critic's scores are not logits, use minus their plain mean"),
+                (-c_fake.sum(), "use the mean over the batch, not the sum"),
+            ]
+            if not close(loss, expected):
+                why = typical_mistake(loss, variants) or "compare with -E[C(G(z))]"
                 problem = (f"for fake scores of mean {c_fake.mean():.3f} expected "
                            f"{expected.item():.4f}, got {loss.item():.4f}: {why}")
             elif loss.grad_fn is None:
@@ -284,30 +287,31 @@ def check_emd_1d(fn: Callable[[Tensor, Tensor], Any], *, quiet: bool = False) ->
         if diff is not None:
             xf, yf = x.reshape(-1), y.reshape(-1)
             xs, ys = xf.sort().values, yf.sort().values
-            variants: dict[str, Tensor] = {}
+            variants: list[tuple[Tensor, str]] = []
             if x.dim() == 2:  # checked first: for (N, 1) it equals "not sorted"
-                variants["for inputs of shape (N, 1), sorting along the last dimension sorts "
-                         "nothing: flatten first, x.reshape(-1)"] = (x.sort().values
-                                                                     - y.sort().values).abs().mean()
-            variants |= {
-                "the samples are not sorted: W1 matches the i-th smallest x with the i-th "
-                "smallest y": (xf - yf).abs().mean(),
-                "only one sample is sorted: sort both": (xs - yf).abs().mean(),
-                "only one sample is sorted: sort both ": (xf - ys).abs().mean(),
-                "that is |mean(x) - mean(y)|, which equals W1 only when one sample is a shifted "
-                "copy of the other; match sorted samples": (xf.mean() - yf.mean()).abs(),
-                "the difference is squared: W1 averages |x_(i) - y_(i)|": ((xs - ys) ** 2).mean(),
-                "one sample is sorted in descending order: sort both ascending":
-                    (xs - ys.flip(0)).abs().mean(),
-                "use the mean over the N pairs, not the sum": (xs - ys).abs().sum(),
-                "the absolute value is missing: distances are |x_(i) - y_(i)|":
-                    (xs - ys).mean().abs(),
-            }
+                variants.append(((x.sort().values - y.sort().values).abs().mean(),
+                                 "for inputs of shape (N, 1), sorting along the last dimension "
+                                 "sorts nothing: flatten first, x.reshape(-1)"))
+            one_sorted = "only one sample is sorted: sort both"
+            variants += [
+                ((xf - yf).abs().mean(), "the samples are not sorted: W1 matches the i-th "
+                 "smallest x with the i-th smallest y"),
+                ((xs - yf).abs().mean(), one_sorted),
+                ((xf - ys).abs().mean(), one_sorted),
+                ((xf.mean() - yf.mean()).abs(), "that is |mean(x) - mean(y)|, which equals W1 "
+                 "only when one sample is a shifted copy of the other; match sorted samples"),
+                (((xs - ys) ** 2).mean(), "the difference is squared: W1 averages "
+                 "|x_(i) - y_(i)|"),
+                ((xs - ys.flip(0)).abs().mean(), "one sample is sorted in descending order: "
+                 "sort both ascending"),
+                ((xs - ys).abs().sum(), "use the mean over the N pairs, not the sum"),
+                ((xs - ys).mean().abs(), "the absolute value is missing: distances are "
+                 "|x_(i) - y_(i)|"),
+            ]
             if isinstance(got, Tensor) and got.numel() == 1 or isinstance(got, float):
-                why = next((k for k, v in variants.items() if _close(got, v, 1e-4)), None)
+                why = typical_mistake(got, variants)
                 if why is not None:
-                    diff = (f"expected {expected.item():.5f}, got {float(got):.5f}: "
-                            f"{why.strip()}")
+                    diff = f"expected {expected.item():.5f}, got {float(got):.5f}: {why}"
             return finish(f"on {label}: {diff}", "", quiet=quiet)
     return finish(None, "emd_1d: mean |x_(i) - y_(i)| over sorted samples, for (N,) and (N, 1)",
                   quiet=quiet)

@@ -17,7 +17,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gan_course import metrics
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import (
+    Feedback,
+    compare,
+    finish,
+    forgot_return,
+    run_learner,
+    typical_mistake,
+)
 from gan_course.monitor import HealthMonitor
 from gan_course.solutions import lesson07 as ref
 from gan_course.training import GANConfig, Trainer
@@ -34,7 +41,7 @@ _RANGES = {"real": (0.7, 1.2), "fake": (0.0, 0.3)}
 def _pair_problem(out: Any, n: int) -> str | None:
     """What is wrong with the (real, fake) pair's types and shapes, or None."""
     if out is None:
-        return "your function returned None: did you forget `return real, fake`?"
+        return forgot_return(returns="real, fake")
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return f"expected a pair (real, fake) of tensors, got {type(out).__name__}"
     for name, t in zip(("real", "fake"), out, strict=True):
@@ -146,8 +153,7 @@ def check_instance_noise_std(fn: Callable[[int, float, int], float], *,
         if isinstance(got, Tensor) and got.numel() == 1:
             got = got.item()
         if got is None:
-            return finish("your function returned None: did you forget `return`?", "",
-                          quiet=quiet)
+            return finish(forgot_return(), "", quiet=quiet)
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
             return finish(f"expected a number (the std), got {type(got).__name__}", "",
                           quiet=quiet)
@@ -204,37 +210,31 @@ def check_d_loss_one_sided(fn: Callable[[Tensor, Tensor, float], Tensor], *,
                               "(detached, or rebuilt from numbers?): D could not learn from it",
                               "", quiet=quiet)
             continue
-        v = got.detach().double() if isinstance(got, Tensor) else None
-        known = {
-            "two-sided": bce(torch.full((16,), 1 - s), torch.full((16,), s)),
-            "fakes": bce(torch.ones(16), torch.full((16,), s)),
-            "none": bce(torch.ones(16), zeros_f),
-            "sigmoid": bce(torch.full((16,), 1 - s), zeros_f, torch.sigmoid(d_real),
-                           torch.sigmoid(d_fake)),
-            "sign": -expected,
-            "half": 0.5 * expected,
-            "zeros": F.binary_cross_entropy_with_logits(d_real, torch.full((16,), 1 - s)),
-            "target s": bce(torch.full((16,), s), zeros_f),
-        }
-        hints = {
-            "two-sided": "that is two-sided smoothing (fakes at s too); one-sided leaves the "
-                         "fake targets at 0, so D is never told fakes are partly real",
-            "fakes": "you smoothed the fake targets; smooth the *real* ones (1 - s), fakes stay 0",
-            "none": "the smoothing is missing: real targets are 1 - smoothing",
-            "sigmoid": "d_real and d_fake are logits and BCE-with-logits applies the sigmoid "
-                       "itself: don't apply torch.sigmoid first",
-            "sign": "wrong sign: BCE is already a loss to minimise",
-            "half": "add the two batch means (as losses.d_loss_minimax does), don't average them",
-            "zeros": "the fake term is missing: add BCE(D(G(z)), 0)",
-            "target s": "your real target is s itself, so D is trained to call real data "
-                        "fake: the smoothed real target is 1 - s (0.9 for s = 0.1)",
-        }
-        if v is not None and v.shape == ():
-            for key, value in known.items():
-                if s > 0 or key not in ("two-sided", "fakes", "none"):
-                    if torch.isclose(v, value.double(), atol=1e-5):
-                        diff = f"{diff}: {hints[key]}"
-                        break
+        mistakes = [
+            (bce(torch.full((16,), 1 - s), torch.full((16,), s)), "that is two-sided smoothing "
+             "(fakes at s too); one-sided leaves the fake targets at 0, so D is never told "
+             "fakes are partly real"),
+            (bce(torch.ones(16), torch.full((16,), s)), "you smoothed the fake targets; smooth "
+             "the *real* ones (1 - s), fakes stay 0"),
+            (bce(torch.ones(16), zeros_f), "the smoothing is missing: real targets are "
+             "1 - smoothing"),
+        ] if s > 0 else []  # with s = 0 these three equal the right answer
+        mistakes += [
+            (bce(torch.full((16,), 1 - s), zeros_f, torch.sigmoid(d_real), torch.sigmoid(d_fake)),
+             "d_real and d_fake are logits and BCE-with-logits applies the sigmoid itself: "
+             "don't apply torch.sigmoid first"),
+            (-expected, "wrong sign: BCE is already a loss to minimise"),
+            (0.5 * expected, "add the two batch means (as losses.d_loss_minimax does), don't "
+             "average them"),
+            (F.binary_cross_entropy_with_logits(d_real, torch.full((16,), 1 - s)),
+             "the fake term is missing: add BCE(D(G(z)), 0)"),
+            (bce(torch.full((16,), s), zeros_f), "your real target is s itself, so D is trained "
+             "to call real data fake: the smoothed real target is 1 - s (0.9 for s = 0.1)"),
+        ]
+        if isinstance(got, Tensor) and got.shape == ():
+            hint = typical_mistake(got, mistakes, atol=1e-5, rtol=1e-5)
+            if hint is not None:
+                diff = f"{diff}: {hint}"
         return finish(diff, "", quiet=quiet)
     return finish(None, "d_loss_one_sided matches the reference: real targets 1 - s, fakes 0, "
                   "on logits, sum of two means", quiet=quiet)

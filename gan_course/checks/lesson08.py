@@ -12,13 +12,14 @@ returns a `Feedback` (truthy when right). A check never raises on a wrong answer
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import Feedback, close, compare, finish, run_learner, typical_mistake
 from gan_course.solutions import lesson08 as ref
 
 __all__ = ["check_condition", "check_conditional_d_loss", "check_per_class_accuracy",
@@ -29,8 +30,7 @@ def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def _close(a: Tensor, b: Tensor) -> bool:
-    return a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=1e-5, rtol=1e-4)
+_close = functools.partial(close, atol=1e-5)  # these checks' inputs are of order 1
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -101,22 +101,19 @@ def _d_loss_problem(fn: Callable[..., Tensor]) -> str | None:
     if not got.requires_grad:
         return "the loss carries no gradient: compute it from D's outputs with torch operations"
     d_real, d_fake = D(x_real, y), D(x_fake, y)
-    wrong = {
-        "the real and fake terms are swapped: D should score real images high, fakes low":
-            F.softplus(d_real).mean() + F.softplus(-d_fake).mean(),
-        "the fakes are scored with other labels: use the labels y they were drawn for":
-            F.softplus(-d_real).mean() + F.softplus(D(x_fake, (y + 1) % 10)).mean(),
-        "a sum over the batch: take the mean so the loss does not grow with the batch size":
-            F.softplus(-d_real).sum() + F.softplus(d_fake).sum(),
-        "D returns logits: the sigmoid belongs in the loss once, not twice (use "
-        "F.binary_cross_entropy_with_logits or softplus on the raw scores)":
-            F.binary_cross_entropy_with_logits(torch.sigmoid(d_real), torch.ones(32))
-            + F.binary_cross_entropy_with_logits(torch.sigmoid(d_fake), torch.zeros(32)),
-    }
-    for message, value in wrong.items():
-        if _close(got.detach(), value.detach()):
-            return message
-    return compare(got, expected, name="loss_D")
+    mistakes = [
+        (F.softplus(d_real).mean() + F.softplus(-d_fake).mean(), "the real and fake terms are "
+         "swapped: D should score real images high, fakes low"),
+        (F.softplus(-d_real).mean() + F.softplus(D(x_fake, (y + 1) % 10)).mean(), "the fakes are "
+         "scored with other labels: use the labels y they were drawn for"),
+        (F.softplus(-d_real).sum() + F.softplus(d_fake).sum(), "a sum over the batch: take the "
+         "mean so the loss does not grow with the batch size"),
+        (F.binary_cross_entropy_with_logits(torch.sigmoid(d_real), torch.ones(32))
+         + F.binary_cross_entropy_with_logits(torch.sigmoid(d_fake), torch.zeros(32)),
+         "D returns logits: the sigmoid belongs in the loss once, not twice (use "
+         "F.binary_cross_entropy_with_logits or softplus on the raw scores)"),
+    ]
+    return typical_mistake(got, mistakes, atol=1e-5) or compare(got, expected, name="loss_D")
 
 
 def check_conditional_d_loss(fn: Callable[..., Tensor], *, quiet: bool = False) -> Feedback:

@@ -17,7 +17,14 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from gan_course.checks._core import Feedback, compare, finish, run_learner
+from gan_course.checks._core import (
+    Feedback,
+    compare,
+    finish,
+    forgot_return,
+    run_learner,
+    typical_mistake,
+)
 from gan_course.solutions import lesson10 as ref
 
 __all__ = ["check_cycle_consistency_loss", "check_patch_output_size",
@@ -26,7 +33,7 @@ __all__ = ["check_cycle_consistency_loss", "check_patch_output_size",
 
 def _scalar_problem(got: object, name: str = "the loss") -> str | None:
     if got is None:
-        return f"{name} is None: did you forget `return`?"
+        return forgot_return(f"{name} is None")
     if not isinstance(got, Tensor):
         return (f"expected {name} as a tensor (to call .backward() on), got "
                 f"{type(got).__name__}: keep it in torch (no .item())")
@@ -60,7 +67,7 @@ def _cycle_problem(fn: Callable[..., Tensor]) -> str | None:
     expected = ref.cycle_consistency_loss(G, F, x, y)
     forward = (F(G(x)) - x).abs().mean()
     backward = (G(F(y)) - y).abs().mean()
-    hints = [
+    mistakes = [
         (forward, "that is only the forward cycle F(G(x)) vs x: add G(F(y)) vs y"),
         (backward, "that is only the backward cycle G(F(y)) vs y: add F(G(x)) vs x"),
         (((F(G(x)) - x) ** 2).mean() + ((G(F(y)) - y) ** 2).mean(),
@@ -74,9 +81,9 @@ def _cycle_problem(fn: Callable[..., Tensor]) -> str | None:
         ((F(G(x)) - y).abs().mean() + (G(F(y)) - x).abs().mean(),
          "that compares F(G(x)) with y: the round trip should come back to x"),
     ]
-    for value, hint in hints:
-        if torch.allclose(got.detach(), value.detach(), atol=1e-6):
-            return f"expected {expected.item():.5f}, got {got.item():.5f}: {hint}"
+    hint = typical_mistake(got, mistakes, atol=1e-6, rtol=1e-5)
+    if hint:
+        return f"expected {expected.item():.5f}, got {got.item():.5f}: {hint}"
     problem = compare(got, expected, name="the cycle loss")
     if problem:
         return problem
@@ -111,7 +118,7 @@ def _size_problem(fn: Callable[[int, Sequence[tuple[int, int, int]]], int]) -> s
         if err:
             return f"{name} on {size}x{size}: {err}"
         if got is None:
-            return f"{name}: your function returned None: did you forget `return`?"
+            return forgot_return(f"{name}: your function returned None")
         if isinstance(got, bool) or not isinstance(got, (int, float)) or got != expected:
             problem = f"{name} {layers} on {size}x{size}: expected {expected}, got {got!r}"
             h_nopad = size
@@ -156,7 +163,7 @@ def _pix2pix_problem(fn: Callable[..., Tensor]) -> str | None:
     adv = 0.5 * ((d_fake - 1) ** 2).mean()
     l1 = (y_fake - y_real).abs().mean()
     bce = nn.functional.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
-    hints = [
+    mistakes = [
         (adv, "that is the adversarial term alone: add lambda_l1 times the L1 distance"),
         (lam * l1, "that is the L1 term alone: add the adversarial term"),
         (adv + l1, "lambda_l1 is missing: multiply the L1 term by it"),
@@ -170,9 +177,9 @@ def _pix2pix_problem(fn: Callable[..., Tensor]) -> str | None:
          "G wants D to score its fakes 1 (real): use (d_fake - 1)^2, not d_fake^2"),
         (adv + lam * (y_fake - y_real).abs().sum(), "the L1 term is summed: take its mean"),
     ]
-    for value, hint in hints:
-        if torch.allclose(got.detach(), value.detach(), atol=1e-5):
-            return f"expected {expected.item():.5f}, got {got.item():.5f}: {hint}"
+    hint = typical_mistake(got, mistakes, atol=1e-5, rtol=1e-5)
+    if hint:
+        return f"expected {expected.item():.5f}, got {got.item():.5f}: {hint}"
     problem = compare(got, expected, name="the loss")
     if problem:
         return problem
