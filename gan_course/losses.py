@@ -183,7 +183,7 @@ def gradient_penalty(
 
 
 def noisy_targets(n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-    """The slides seed's noisy labels for one D step: real ~ U(0.7, 1.2), fake ~ U(0, 0.3).
+    """The slides article's noisy labels for one D step: real ~ U(0.7, 1.2), fake ~ U(0, 0.3).
 
     Lesson 7's exercise writes this function (`gan_course.solutions.lesson07` is this one).
 

@@ -4,7 +4,7 @@ Every discriminator returns raw scores of shape (B,): logits for the classic los
 values for the Wasserstein ones. The sigmoid lives in the loss (see `gan_course.losses`).
 
 - `MLPGenerator`, `MLPDiscriminator`: toys and flattened MNIST (lessons 2-4).
-- `SlidesGenerator`, `SlidesDiscriminator`: the slides seed's convolutional pair (lessons 2, 3, 5).
+- `SlidesGenerator`, `SlidesDiscriminator`: the slides article's convolutional pair (lessons 2, 3, 5).
 - `DCGANGenerator`, `DCGANDiscriminator`: the DCGAN paper's recipe at 28x28 (lesson 5).
 - `ConvCritic`: a DCGAN-shaped critic without BatchNorm for WGAN-GP (lesson 6).
 - `ConditionalMLPGenerator`, `ConditionalMLPDiscriminator`: label-conditioned MLP pair.
@@ -87,7 +87,7 @@ class MLPGenerator(nn.Module):
         out_shape: shape of one sample, e.g. (2,) for 2-D toys or (1, 28, 28) for MNIST.
         hidden: widths of the hidden layers.
         activation: "relu" or "leaky_relu" (slope 0.2).
-        batchnorm: BatchNorm after each hidden activation (the Keras seed's MNIST generator).
+        batchnorm: BatchNorm after each hidden activation (the Keras article's MNIST generator).
         bn_momentum: torch BatchNorm momentum (Keras' momentum 0.8 is torch's 0.2).
         out_activation: "tanh" for images in [-1, 1], None for unbounded toy data.
     """
@@ -153,27 +153,27 @@ class MLPDiscriminator(nn.Module):
 
 
 def mnist_mlp_generator(latent_dim: int = 100) -> MLPGenerator:
-    """The Keras seed's MNIST generator: 256-512-1024, LeakyReLU(0.2), BatchNorm, tanh output."""
+    """The Keras article's MNIST generator: 256-512-1024, LeakyReLU(0.2), BatchNorm, tanh output."""
     return MLPGenerator(latent_dim, (1, 28, 28), hidden=(256, 512, 1024), activation="leaky_relu",
                         batchnorm=True, bn_momentum=0.2, out_activation="tanh")
 
 
 def mnist_mlp_discriminator(*, spectral_norm: bool = False) -> MLPDiscriminator:
-    """The Keras seed's MNIST discriminator: 512-256 with LeakyReLU(0.2)."""
+    """The Keras article's MNIST discriminator: 512-256 with LeakyReLU(0.2)."""
     return MLPDiscriminator((1, 28, 28), hidden=(512, 256), activation="leaky_relu",
                             spectral_norm=spectral_norm)
 
 
 class SlidesGenerator(nn.Module):
-    """The slides seed's convolutional generator, layer for layer (2,368,705 trainable parameters).
+    """The slides article's convolutional generator, layer for layer (2,368,705 trainable parameters).
 
-    100 -> dense 7x7x256 -> up + 5x5 conv 128 -> up + 64 -> 32 -> 1. The seed ends in a sigmoid for
+    100 -> dense 7x7x256 -> up + 5x5 conv 128 -> up + 64 -> 32 -> 1. The article ends in a sigmoid for
     pixels in [0, 1]; the course scales images to [-1, 1] so this one ends in tanh.
 
     Args:
-        latent_dim: size of z (100 in the seed).
-        depth: channels after the dense layer (256 in the seed); later blocks use depth/2, /4, /8.
-        dropout: dropout after the dense block (0.4 in the seed).
+        latent_dim: size of z (100 in the article).
+        depth: channels after the dense layer (256 in the article); later blocks use depth/2, /4, /8.
+        dropout: dropout after the dense block (0.4 in the article).
     """
 
     def __init__(self, latent_dim: int = 100, *, depth: int = 256, dropout: float = 0.4) -> None:
@@ -206,11 +206,11 @@ class SlidesGenerator(nn.Module):
 
 
 class SlidesDiscriminator(nn.Module):
-    """The slides seed's convolutional discriminator: four 5x5 convs, 28 -> 14 -> 7 -> 4 -> 4.
+    """The slides article's convolutional discriminator: four 5x5 convs, 28 -> 14 -> 7 -> 4 -> 4.
 
     Args:
-        depth: channels of the first conv (64 in the seed); then x2, x4, x8.
-        dropout: dropout after every conv (0.4 in the seed).
+        depth: channels of the first conv (64 in the article); then x2, x4, x8.
+        dropout: dropout after every conv (0.4 in the article).
     """
 
     def __init__(self, *, depth: int = 64, dropout: float = 0.4) -> None:

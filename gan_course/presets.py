@@ -164,7 +164,7 @@ def train_with_anneal(trainer: Trainer, steps: int, *, anneal: float = 0.3) -> T
 # The course's conv nets gain from a second CPU thread (BENCHMARKS.md): measured with 2.
 MNIST_RECIPES: dict[str, Recipe] = {
     "mlp": Recipe(
-        "lesson 4: the Keras seed's MLP pair (BatchNorm in G), with G's weight average for "
+        "lesson 4: the Keras article's MLP pair (BatchNorm in G), with G's weight average for "
         "sampling",
         models.mnist_mlp_generator, models.mnist_mlp_discriminator,
         _with("non-saturating", batch_size=64, ema=0.999), threads=2,
@@ -178,7 +178,7 @@ MNIST_RECIPES: dict[str, Recipe] = {
         threads=2,
     ),
     "slides": Recipe(
-        "the slides seed's full-size pair (2.4 M parameters in G): the default on a GPU",
+        "the slides article's full-size pair (2.4 M parameters in G): the default on a GPU",
         models.SlidesGenerator, models.SlidesDiscriminator,
         _with("non-saturating", batch_size=64, ema=0.999), threads=2,
     ),

@@ -79,17 +79,17 @@ class GANConfig:
         n_critic: D steps per G step (k in Goodfellow's Algorithm 1, n_critic in WGAN papers).
         batch_size: samples per batch, real and fake each.
         latent_dim: size of z; must match the generator.
-        noise: prior of z: "normal" N(0, I) or "uniform" U(-1, 1) (the slides seed's choice).
+        noise: prior of z: "normal" N(0, I) or "uniform" U(-1, 1) (the slides article's choice).
         clip_value: weight clipping range for a loss that clips ("wgan-clip"; 0.01 in the WGAN
             paper).
         gp_lambda: gradient-penalty weight for a loss with a penalty ("wgan-gp"; 10 in the
             WGAN-GP paper).
         instance_noise: std of Gaussian noise added to D's inputs (0 = off).
         instance_noise_decay: steps over which that std falls linearly to 0 (0 = it stays).
-        noisy_labels: D's targets real ~ U(0.7, 1.2), fake ~ U(0, 0.3) (the slides seed's trick).
+        noisy_labels: D's targets real ~ U(0.7, 1.2), fake ~ U(0, 0.3) (the slides article's trick).
         label_smoothing: one-sided smoothing: real target 1 - label_smoothing (fakes stay 0).
         label_flip: probability of swapping a sample's real/fake target in D's step.
-        d_pretrain_steps: first steps update D only (the Keras seed's tip).
+        d_pretrain_steps: first steps update D only (the Keras article's tip).
         ema: decay of an exponential moving average of G's weights used for sampling (0 = off).
         seed: seeds the trainer's generator (batches, z, noise) and the fixed progress-grid z.
 

@@ -10,7 +10,7 @@ def test_slides_generator_matches_the_seed_parameter_count():
     G = models.SlidesGenerator()
     assert models.count_parameters(G) == 2_368_705
     running = sum(b.numel() for n, b in G.named_buffers() if "running" in n)
-    assert running == 25_536  # the seed's 2,394,241 counts these too
+    assert running == 25_536  # the article's 2,394,241 counts these too
     assert models.count_parameters(G) + running == 2_394_241
 
 

@@ -39,10 +39,10 @@ def _block_problem(block: Any, c_in: int, c_out: int) -> str | None:
     leaves = leaf_modules(block)
     kinds = [type(m).__name__ for m in leaves]
     if any(isinstance(m, nn.Conv2d) for m in leaves):
-        return (f"your block uses nn.Conv2d ({kinds}); the seed's layer is a transposed "
+        return (f"your block uses nn.Conv2d ({kinds}); the article's layer is a transposed "
                 "convolution, nn.ConvTranspose2d (Keras' Conv2DTranspose)")
     if any(isinstance(m, nn.LeakyReLU) for m in leaves):
-        return "the slides seed's generator uses ReLU, not LeakyReLU, after BatchNorm"
+        return "the slides article's generator uses ReLU, not LeakyReLU, after BatchNorm"
     x = torch.randn(2, c_in, 7, 7, generator=torch.Generator().manual_seed(0))
     block.train()
     try:
@@ -74,9 +74,9 @@ def _block_problem(block: Any, c_in: int, c_out: int) -> str | None:
         if n_params == conv:
             hint = "no BatchNorm2d? It adds a scale and a shift per channel (2 * c_out)"
         elif n_params == expected - c_out:
-            hint = "the conv has no bias; the seed's Conv2DTranspose keeps Keras' default bias"
+            hint = "the conv has no bias; the article's Conv2DTranspose keeps Keras' default bias"
         elif n_params == 9 * c_in * c_out + 3 * c_out:
-            hint = "that is a 3x3 kernel; the seed uses 5x5"
+            hint = "that is a 3x3 kernel; the article uses 5x5"
         else:
             hint = f"layers found: {kinds}"
         return (f"for c_in={c_in}, c_out={c_out} expected {expected:,} trainable parameters "
@@ -114,7 +114,7 @@ def check_generator_block(fn: Callable[[int, int], nn.Module], *, quiet: bool = 
                 "mode 'nearest' (Keras' UpSampling2D repeats pixels), and that the conv is "
                 "the only layer created with random weights", "", quiet=quiet)
     return finish(None, "generator_block: right shapes (B, c_out, 2H, 2W), right parameter "
-                  "counts (the seed's convt2 block has 819,584), same values as the reference",
+                  "counts (the article's convt2 block has 819,584), same values as the reference",
                   quiet=quiet)
 
 
@@ -145,9 +145,9 @@ def _count_problem(fn: Callable[..., Any], cases: list[tuple[tuple[int, ...], in
 def check_dense_params(fn: Callable[[int, int], int], *, quiet: bool = False) -> Feedback:
     """``fn(n_in, n_out)``: trainable parameters of ``nn.Linear(n_in, n_out)``."""
     cases = [
-        ((100, 12544), "slides seed's dense1"),
-        ((100, 256), "Keras seed's first dense layer"),
-        ((1024, 784), "Keras seed's output layer"),
+        ((100, 12544), "slides article's dense1"),
+        ((100, 256), "Keras article's first dense layer"),
+        ((1024, 784), "Keras article's output layer"),
         ((2, 128), "2-D toy generator's first layer"),
         ((3, 1), "a 3 -> 1 layer"),
     ]
@@ -164,17 +164,17 @@ def check_dense_params(fn: Callable[[int, int], int], *, quiet: bool = False) ->
         return None
 
     problem = _count_problem(fn, full, "dense_params", wrong)
-    return finish(problem, "dense_params matches torch's nn.Linear on 5 layers, the seeds' "
+    return finish(problem, "dense_params matches torch's nn.Linear on 5 layers, the source articles' "
                   "included (100 -> 12544: 1,266,944)", quiet=quiet)
 
 
 def check_conv_params(fn: Callable[[int, int, int], int], *, quiet: bool = False) -> Feedback:
     """``fn(c_in, c_out, k)``: trainable parameters of a k x k (transposed) conv with bias."""
     cases = [
-        ((256, 128, 5), "slides seed's convt2"),
-        ((128, 64, 5), "slides seed's convt3"),
-        ((32, 1, 5), "slides seed's convt5"),
-        ((1, 64, 5), "slides seed's first discriminator conv"),
+        ((256, 128, 5), "slides article's convt2"),
+        ((128, 64, 5), "slides article's convt3"),
+        ((32, 1, 5), "slides article's convt5"),
+        ((1, 64, 5), "slides article's first discriminator conv"),
         ((3, 16, 3), "a 3x3 conv"),
         ((2, 7, 4), "a 4x4 conv"),
     ]
@@ -202,7 +202,7 @@ def check_conv_params(fn: Callable[[int, int, int], int], *, quiet: bool = False
 
     problem = _count_problem(fn, full, "conv_params", wrong)
     return finish(problem, "conv_params matches torch's Conv2d / ConvTranspose2d on 6 layers, "
-                  "the seed's included (256 -> 128, 5x5: 819,328)", quiet=quiet)
+                  "the article's included (256 -> 128, 5x5: 819,328)", quiet=quiet)
 
 
 def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor], *,
@@ -250,7 +250,7 @@ def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
 def check_convt_output_size(fn: Callable[..., int], *, quiet: bool = False) -> Feedback:
     """``fn(h_in, k, stride, padding, output_padding)``: size after nn.ConvTranspose2d."""
     cases = [
-        ((7, 5, 1, 2, 0), "the slides seed's 'same' 5x5"),
+        ((7, 5, 1, 2, 0), "the slides article's 'same' 5x5"),
         ((7, 4, 2, 1, 0), "DCGAN's stride-2 4x4"),
         ((1, 7, 1, 0, 0), "DCGAN's first layer, z as a 1x1 image"),
         ((4, 3, 2, 1, 1), "a stride-2 3x3 with output_padding 1"),
@@ -287,5 +287,5 @@ def check_convt_output_size(fn: Callable[..., int], *, quiet: bool = False) -> F
         return finish(f"for h_in={h}, k={k}, stride={s}, padding={p}, output_padding={op} "
                       f"({label}) torch gives {expected}, you gave {got}: {hint}", "",
                       quiet=quiet)
-    return finish(None, "convt_output_size matches torch on 6 layers, DCGAN's and the seed's "
+    return finish(None, "convt_output_size matches torch on 6 layers, DCGAN's and the article's "
                   "included", quiet=quiet)

@@ -153,7 +153,7 @@ _FIELD_CASES = [
     ([(3, 1), (3, 1)], "two 3x3 convs, stride 1"),
     ([(4, 2), (4, 2)], "two 4x4 stride-2 convs"),
     ([(4, 2), (4, 2), (7, 1)], "the course's DCGAN discriminator"),
-    ([(5, 2), (5, 2), (5, 2), (5, 1)], "the slides seed's discriminator"),
+    ([(5, 2), (5, 2), (5, 2), (5, 1)], "the slides article's discriminator"),
     ([(2, 2), (2, 2), (2, 2), (3, 1)], "three 2x2 stride-2 convs, then 3x3"),
 ]
 

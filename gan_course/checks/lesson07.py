@@ -68,7 +68,7 @@ def _range_problem(real: Tensor, fake: Tensor) -> str | None:
                     f"[{t.min().item():.3f}, {t.max().item():.3f}]")
         width = hi - lo
         if bool(t.max() - t.min() < 0.9 * width):
-            where = (" (the slides seed lets real targets go above 1, up to 1.2)"
+            where = (" (the slides article lets real targets go above 1, up to 1.2)"
                      if name == "real" and t.max() <= 1.0 + 1e-6 else "")
             return (f"`{name}` should spread over all of [{lo}, {hi}], got only "
                     f"[{t.min().item():.3f}, {t.max().item():.3f}]{where}")

@@ -12,7 +12,7 @@ __all__ = ["generator_block", "dense_params", "conv_params", "slerp", "convt_out
 
 
 def generator_block(c_in: int, c_out: int) -> nn.Sequential:
-    """One block of the slides seed's generator: (B, c_in, H, W) -> (B, c_out, 2H, 2W), >= 0.
+    """One block of the slides article's generator: (B, c_in, H, W) -> (B, c_out, 2H, 2W), >= 0.
 
     Nearest-neighbour upsampling doubles the size (Keras' UpSampling2D), then a 5x5 stride-1
     transposed convolution with padding 2 keeps it ('same'), BatchNorm and ReLU follow.
