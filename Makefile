@@ -35,8 +35,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # JupyterLab refuses to start as root without --allow-root (containers, cloud notebooks).
+# LABARGS passes more options, e.g. make lab LABARGS="--port=8899 --no-browser".
+LABARGS ?=
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LABARGS)
 
 # Debian's Chromium for the real-browser test (Playwright cannot download browsers offline).
 browser:

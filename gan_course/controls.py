@@ -15,8 +15,8 @@ from gan_course import losses
 from gan_course.training import GANConfig
 from gan_course.utils import MAX_SEED
 
-__all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed", "layout",
-           "show_value"]
+__all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed",
+           "make_budget", "budget_options", "layout", "show_value"]
 
 LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -94,7 +94,7 @@ def show_value(widget: widgets.ValueWidget, value) -> widgets.ValueWidget:
 def make_buttons() -> dict[str, widgets.Button]:
     """Start/Pause, Step D, Step G, Step both, Reset (callbacks are attached by the dashboard)."""
     specs = {
-        "start": ("Start", "play", "train until paused"),
+        "start": ("Start", "play", "train for as long as the Start trains menu says"),
         "step_d": ("Step D", "step-forward", "one update of D only"),
         "step_g": ("Step G", "step-forward", "one update of G only"),
         "step": ("Step both", "step-forward", "k updates of D, then one of G"),
@@ -115,7 +115,22 @@ def make_seed(seed: int) -> widgets.BoundedIntText:
                                           continuous_update=False, **_look(150, 40)), "seed")
 
 
-def layout(*, buttons, seed, status, errors, image, controls) -> widgets.VBox:
+UNTIL_PAUSE = ("until Pause", None)
+
+
+def budget_options(steps: int | None) -> list[tuple[str, int | None]]:
+    """The "Start trains" menu: ``steps`` (the lesson's run), round numbers, and until Pause."""
+    counts = sorted({100, 1000, 10000} | ({steps} if steps else set()))
+    return [*((f"{n:,} steps", n) for n in counts), UNTIL_PAUSE]
+
+
+def make_budget(steps: int | None) -> widgets.Dropdown:
+    """How many steps one Start trains (None: until Pause); the status line counts them down."""
+    return _tagged(widgets.Dropdown(options=budget_options(steps), value=steps,
+                                    description="Start trains", **_look(220, 80)), "budget")
+
+
+def layout(*, buttons, budget, seed, status, errors, image, controls) -> widgets.VBox:
     """Buttons and status on top, the picture, then the hyperparameters in three rows."""
     c = controls
 
@@ -123,7 +138,7 @@ def layout(*, buttons, seed, status, errors, image, controls) -> widgets.VBox:
         return widgets.HBox(items, layout=widgets.Layout(flex_flow="row wrap"))
 
     return widgets.VBox([
-        row([*buttons.values(), seed]),
+        row([*buttons.values(), budget, seed]),
         status,
         errors,
         image,

@@ -286,6 +286,8 @@ class Dashboard:
             w.observe(self._guard(functools.partial(self._on_control, key)), names="value")
         self.seed = controls.make_seed(self.trainer.config.seed)
         self.seed.observe(self._guard(self._on_seed), names="value")
+        self.budget = controls.make_budget(self._budget)
+        self.budget.observe(self._guard(self._on_budget), names="value")
         self.buttons = controls.make_buttons()
         actions = {"start": self._toggle, "step_d": lambda: self.step(g=False),
                    "step_g": lambda: self.step(d=False), "step": self.step,
@@ -301,7 +303,8 @@ class Dashboard:
         self.image = widgets.Image(format="jpeg", width=w, height=h,
                                    layout=widgets.Layout(max_width="100%", height="auto"))
         self.image.add_class("gc-image")
-        self.widget = controls.layout(buttons=self.buttons, seed=self.seed, status=self.status,
+        self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
+                                      status=self.status,
                                       errors=self.errors, image=self.image, controls=self.controls)
         self._set_status()
 
@@ -339,6 +342,24 @@ class Dashboard:
             self._pending[key] = change["new"]  # the training thread applies it before a step
         if not self.running:
             self._set_status()
+
+    def _on_budget(self, change: dict) -> None:
+        """The "Start trains" menu: a running run trains the new count from now (or goes on until
+        Pause); a stopped one trains that many at the next Start."""
+        if self._syncing:
+            return
+        self._budget = change["new"]
+        if self.running and self._budget is not None:
+            self._target = self.trainer.step_count + self._budget
+        else:
+            self._target = None
+        self._set_status()
+
+    def _show_budget(self) -> None:
+        with self._quiet():
+            if self._budget not in [value for _, value in self.budget.options]:
+                self.budget.options = controls.budget_options(self._budget)
+            self.budget.value = self._budget
 
     def _on_seed(self, change: dict) -> None:
         if not self._syncing:
@@ -409,6 +430,7 @@ class Dashboard:
                                "live.Dashboard(trainer)")
         if steps is not None:
             self._budget, self._target = _check_steps(steps), None
+            self._show_budget()
         if self.running or not self._end_run(STOP_TIMEOUT):
             return
         for other in list(_DASHBOARDS):  # two threads must never step the same models
@@ -589,13 +611,16 @@ class Dashboard:
             self._speed = done / max(time.perf_counter() - start, 1e-9)
             self._publish(fmt="png")
 
-    def show(self, steps: int | None = None, *, autostart: bool = False) -> None:
+    def show(self, steps: int | None = None, *, autostart: bool = False,
+             until_pause: bool = False) -> None:
         """Display the dashboard.
 
         Interactive: the controls and the first picture appear at once; the learner presses
-        Start, and a run stops by itself after ``steps`` steps (None: when paused).
-        ``autostart`` presses Start. Headless: trains ``steps`` steps blocking (see `run`), then
-        shows the final picture and the status line.
+        Start, and a run stops by itself after ``steps`` steps (None: when paused); the "Start
+        trains" menu shows and changes that count. ``until_pause`` starts the menu at "until
+        Pause" (the toys: long enough to experiment), ``steps`` still in it. ``autostart``
+        presses Start. Headless: trains ``steps`` steps blocking (see `run`), then shows the
+        final picture and the status line.
         """
         if self.headless:
             if steps is None:
@@ -605,7 +630,11 @@ class Dashboard:
             display(IPythonImage(data=self.png, format="png"))
             print(self.status_text())
             return
-        self._budget = None if steps is None else _check_steps(steps)
+        steps = None if steps is None else _check_steps(steps)
+        with self._quiet():
+            self.budget.options = controls.budget_options(steps)
+        self._budget = None if until_pause else steps
+        self._show_budget()
         self._target = None
         display(self.widget)
         self.draw()
@@ -704,7 +733,8 @@ class Dashboard:
         pacer, start = run.pacer, time.perf_counter()
         while not run.stop.is_set():
             if self._target is not None and self.trainer.step_count >= self._target:
-                self._note = f"finished a run of {self._budget} steps; Start trains as many more"
+                self._note = (f"finished a run of {self._budget:,} steps; Start trains as many "
+                              "more (the Start trains menu sets how many)")
                 return False
             with self._model_lock:
                 if self._train_one() is None:

@@ -16,6 +16,10 @@ What it flags (each on a running average, so one noisy step does not raise an al
   squares, hinge).
 - ``gap``: D(x) - D(G(z)) close to 1 (losses whose D reads as a probability only): the same
   failure seen from D's outputs.
+- ``flat``: D scores real and fake alike (the score gap near 0) while G's gradient has all but
+  vanished: D has stopped learning (a dead or zeroed D), so nothing moves G any more. At a
+  healthy equilibrium D also scores both alike, but its minibatch noise keeps G's gradient norm
+  at 0.36-2.2 on the course's 2-D recipes (BENCHMARKS.md); ``flat_grad`` is far below that.
 - ``exploding``: a gradient norm of D or G above ``grad_limit``.
 - ``diverged``: a NaN/inf loss or gradient (the trainer raised `TrainingDiverged`).
 """
@@ -49,6 +53,7 @@ class HealthMonitor:
         d_loss_floor: D's averaged loss below this means "D wins".
         gap_limit: averaged D(x) - D(G(z)) above this (probabilities in [0, 1]) means "D wins".
         grad_limit: a gradient norm above this is "exploding"; the flag stays for ``window`` steps.
+        flat_grad, flat_gap: G's averaged gradient norm and |score gap| below these mean "D is flat".
     """
 
     window: int = 20
@@ -56,6 +61,8 @@ class HealthMonitor:
     d_loss_floor: float = 0.05
     gap_limit: float = 0.8
     grad_limit: float = 100.0
+    flat_grad: float = 0.01
+    flat_gap: float = 0.05
     _avg: dict[str, float] = field(default_factory=dict, repr=False)
     _seen: int = field(default=0, repr=False)
     _grad_seen: tuple[int, str, float] | None = field(default=None, repr=False)
@@ -86,7 +93,7 @@ class HealthMonitor:
         losses.get(loss)  # a ValueError names the losses there are
         self._loss = loss
         self._seen += 1
-        for name in ("loss_D", "d_real", "d_fake"):
+        for name in ("loss_D", "d_real", "d_fake", "score_gap", "grad_norm_G"):
             self._average(name, float(numbers.get(name, math.nan)))
         if "d_real" in self._avg and "d_fake" in self._avg:
             self._avg["gap"] = self._avg["d_real"] - self._avg["d_fake"]
@@ -128,6 +135,13 @@ class HealthMonitor:
             out.append(Flag("gap", "warning",
                             f"D(x) - D(G(z)) = {gap:.2f}: D separates real from fake almost "
                             "perfectly"))
+        grad_G, score_gap = self._avg.get("grad_norm_G"), self._avg.get("score_gap")
+        if (grad_G is not None and score_gap is not None and grad_G < self.flat_grad
+                and abs(score_gap) < self.flat_gap):
+            out.append(Flag("flat", "warning",
+                            f"D is flat: it scores real and fake alike (gap {score_gap:.3f}) and "
+                            f"G's gradient has all but vanished (norm {grad_G:.1e}): D stopped "
+                            "learning; raise lr_D, or Reset"))
         return out
 
     def messages(self) -> list[str]:

@@ -210,6 +210,9 @@ def test_dashboard_in_jupyterlab(lab, tmp_path):
             # The slider shows the configured learning rate exactly, and Start keeps it.
             assert float(page.locator(".gc-lr_D .widget-readout").inner_text()) == 3e-3
             assert "changes apply" not in status(page), "nothing was touched yet"
+            # The run's length is in sight: this dashboard trains until Pause.
+            menu = page.locator(".gc-budget select")
+            assert menu.locator("option:checked").inner_text() == "until Pause"
 
             page.locator("button.gc-start").click()
             wait_for(page, lambda: "running" in status(page) and step_of(status(page)) > 20, 30,

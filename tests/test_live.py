@@ -169,6 +169,35 @@ def test_run_stops_after_its_budget(dash):
     assert dash.trainer.step_count == 50
 
 
+def test_the_start_trains_menu_sets_the_budget(dash):
+    """The menu next to Start says how many steps a run trains; a change reaches the run at once."""
+    dash.budget.value = 100
+    assert dash._budget == 100
+    dash.start()
+    dash.wait(10)
+    assert dash.trainer.step_count == 100
+    dash.budget.value = None  # until Pause
+    dash.start()
+    assert until(lambda: dash.trainer.step_count > 130)
+    assert dash.running
+    dash.budget.value = 100  # mid-run: 100 more from now, then it stops by itself
+    stopped_at = dash._target
+    dash.wait(10)
+    assert not dash.running and dash.trainer.step_count == stopped_at
+    assert "finished a run of 100 steps" in dash.status_text()
+
+
+def test_show_until_pause_keeps_the_lessons_count_in_the_menu(dash):
+    dash.show(steps=1500, until_pause=True)
+    assert dash.budget.value is None and dash._budget is None
+    assert ("1,500 steps", 1500) in dash.budget.options
+    dash.show(steps=1500)
+    assert dash.budget.value == 1500
+    dash.start(steps=333)  # a count the menu lacks is added to it
+    dash.pause()
+    assert dash.budget.value == 333 and ("333 steps", 333) in dash.budget.options
+
+
 # --------------------------------------------------------------------------- failures
 
 
@@ -417,6 +446,33 @@ def test_monitor_flags_exploding_gradients_for_a_while():
     for _ in range(10):
         m.update(healthy())
     assert m.flags() == []
+
+
+def test_monitor_flags_a_flat_d_and_not_an_equilibrium():
+    m = HealthMonitor()
+    for _ in range(60):  # equilibrium: D unsure, but its noise still moves G
+        flags = m.update(healthy(d_real=0.5, d_fake=0.5, score_gap=0.0))
+    assert flags == []
+    for _ in range(100):  # D gives G nothing any more (the average forgets the past)
+        flags = m.update(healthy(d_real=0.5, d_fake=0.5, score_gap=0.001, grad_norm_G=2e-3))
+    assert [f.kind for f in flags] == ["flat"] and "2.0e-03" in flags[0].message
+
+
+def test_monitor_names_a_dead_d_in_a_real_run():
+    """Zero every weight of D (and its optimizer's memory): D(x) = 1/2 everywhere, and no
+    gradient reaches its hidden layers any more. The monitor says so; a trained D does not."""
+    t = ring_trainer()
+    m = HealthMonitor()
+    for _ in range(200):
+        flags = m.update(t.step(), loss=t.config.loss)
+    assert "flat" not in {f.kind for f in flags}
+    with torch.no_grad():
+        for p in t.D.parameters():
+            p.zero_()
+    t.opt_D.state.clear()
+    for _ in range(60):
+        flags = m.update(t.step(), loss=t.config.loss)
+    assert "flat" in {f.kind for f in flags}
 
 
 def test_monitor_divergence_until_recovered():
