@@ -2,15 +2,13 @@
 
     python -m benchmarks.dashboard                 # ring, MNIST MLP, MNIST DCGAN
     python -m benchmarks.dashboard --scale 2 --repeats 5 --only ring --threads 1
-    python -m benchmarks.dashboard --backend thread   # the dashboard's script-mode thread
 
 For each GAN: a plain `trainer.step()` loop (headless) and the same trainer driven by
 `live.Dashboard`, drawing its pictures through the real widget and plotting code at the default
 refresh rate (no browser attached: the widget messages go nowhere, which is what they cost the
 kernel anyway). As in a Jupyter kernel, Start is pressed inside a running asyncio event loop that
-then sits idle (`--backend task`, the default), so the dashboard trains as a task on that loop;
-`--backend thread` presses it outside any loop, and the dashboard trains in a thread. Both run
-for the same wall time on the same pinned number of torch threads, alternating A B A B to spread
+then sits idle, so the dashboard trains as a task on that loop. Both run for the same wall time
+on the same pinned number of torch threads, alternating A B A B to spread
 the noise of a shared machine; the table gives the medians and their ratio (target: >= 0.85x);
 the CPU ratio compares CPU seconds per step instead (headless / live), which a busy machine
 disturbs less; then the pictures drawn per second and the milliseconds each took (capture +
@@ -46,7 +44,7 @@ def headless_rate(trainer, seconds: float) -> tuple[float, float]:
     return steps / (time.perf_counter() - start), (time.process_time() - cpu) / steps
 
 
-def live_rate(dash, seconds: float, backend: str) -> tuple[float, float, int, float]:
+def live_rate(dash, seconds: float) -> tuple[float, float, int, float]:
     """(steps/s, CPU s/step, pictures drawn, seconds they took) while the dashboard trains.
 
     Timed from Start to the Pause request: the picture a Pause draws after it is not counted,
@@ -56,34 +54,25 @@ def live_rate(dash, seconds: float, backend: str) -> tuple[float, float, int, fl
     steps = dash.trainer.step_count
     start, cpu = time.perf_counter(), time.process_time()
 
-    def sample():
-        # the process's CPU time: the training's, and the waiting's (little: it sleeps)
-        return (dash.trainer.step_count - steps, time.perf_counter() - start,
-                time.process_time() - cpu, dash.frames - frames, dash.frame_seconds - cost,
-                dash.backend)
-
     async def session():
         dash.start()  # inside a running loop: a task on it
         await asyncio.sleep(seconds)  # the loop's turns go to the dashboard's task
-        result = sample()
+        # the process's CPU time: the training's, and the waiting's (little: it sleeps)
+        result = (dash.trainer.step_count - steps, time.perf_counter() - start,
+                  time.process_time() - cpu, dash.frames - frames, dash.frame_seconds - cost,
+                  dash.backend)
         dash.pause()
         return result
 
-    if backend == "task":
-        done, elapsed, cpu, drawn, drawing, ran_as = asyncio.run(session())
-    else:
-        dash.start()  # outside any loop: a thread
-        time.sleep(seconds)
-        done, elapsed, cpu, drawn, drawing, ran_as = sample()
-        dash.pause()
+    done, elapsed, cpu, drawn, drawing, ran_as = asyncio.run(session())
     if dash.error:
         raise RuntimeError(dash.error)
-    if ran_as != backend:
-        raise RuntimeError(f"expected the dashboard to train as a {backend}, not {ran_as}")
+    if ran_as != "task":
+        raise RuntimeError(f"expected the dashboard to train as a task, not {ran_as}")
     return done / elapsed, cpu / max(done, 1), drawn, drawing
 
 
-def measure(name: str, scale: float, repeats: int, threads: int | None, backend: str) -> tuple:
+def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple:
     view, make, seconds = CASES[name]
     seconds *= scale
     plain, watched = make(), make()  # the same GAN twice: one stepped bare, one by a dashboard
@@ -95,13 +84,13 @@ def measure(name: str, scale: float, repeats: int, threads: int | None, backend:
     plain_runs, live_runs, frames, drawing, elapsed = [], [], 0, 0.0, 0.0
     for _ in range(repeats):  # alternate, so that both see the same machine load
         plain_runs.append(headless_rate(plain, seconds))
-        rate, cpu, drawn, cost = live_rate(dash, seconds, backend)
+        rate, cpu, drawn, cost = live_rate(dash, seconds)
         live_runs.append((rate, cpu))
         frames, drawing, elapsed = frames + drawn, drawing + cost, elapsed + seconds
     dash.close()
     h, w = (statistics.median(r[0] for r in runs) for runs in (plain_runs, live_runs))
     h_cpu, w_cpu = (statistics.median(r[1] for r in runs) for runs in (plain_runs, live_runs))
-    return (name, view, backend, threads, h, w, w / h, h_cpu / w_cpu, frames / elapsed,
+    return (name, view, threads, h, w, w / h, h_cpu / w_cpu, frames / elapsed,
             1e3 * drawing / max(frames, 1))
 
 
@@ -113,20 +102,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", action="append", choices=tuple(CASES))
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for every case (default: live.default_threads)")
-    parser.add_argument("--backend", choices=("task", "thread"), default="task",
-                        help="task: Start inside an event loop, as in a kernel (default); "
-                             "thread: outside one")
     args = parser.parse_args(argv)
     rows = []
     for name in args.only or CASES:
-        rows.append(measure(name, args.scale, args.repeats, args.threads, args.backend))
+        rows.append(measure(name, args.scale, args.repeats, args.threads))
         print(f"done {name}", flush=True)
     print()
-    print("| GAN | view | dashboard runs as | threads | headless steps/s | live steps/s | ratio "
+    print("| GAN | view | threads | headless steps/s | live steps/s | ratio "
           "| CPU ratio | pictures/s | ms/picture |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, view, backend, threads, h, w, ratio, cpu_ratio, fps, ms in rows:
-        print(f"| {name} | {view} | {backend} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | "
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, view, threads, h, w, ratio, cpu_ratio, fps, ms in rows:
+        print(f"| {name} | {view} | {threads} | {h:.1f} | {w:.1f} | {ratio:.2f}x | "
               f"{cpu_ratio:.2f}x | {fps:.2f} | {ms:.0f} |")
 
 

@@ -40,11 +40,8 @@ trainer = presets.toy_trainer("ring", "course", seed=0)
 dash = live.Dashboard(trainer, view="2d")
 dash.show()
 """, """\
-import threading
-
-threads = [t for t in threading.enumerate() if t.name.startswith("gan-course-dashboard")]
-loops = [d for d in list(live._DASHBOARDS) if d.running]
-print(f"run {len(In)}: {len(threads) + len(loops)} training loops; "
+loops = [d for d in list(live.dashboard._DASHBOARDS) if d.running]
+print(f"run {len(In)}: {len(loops)} training loops; "
       f"the previous dashboard trained as a {previous and previous.backend}")
 """, """\
 import os

@@ -88,9 +88,9 @@ def test_a_first_step_that_fails_leaves_no_optimizer_state():
     assert len(t.opt_D.state) == 0 and len(t.opt_G.state) == 0 and t.history == []
 
 
-def test_dashboard_pauses_says_why_and_shows_the_settings_in_use():
+def test_dashboard_pauses_says_why_and_shows_the_settings_in_use(stub_view):
     t = presets.toy_trainer("ring", "vanilla", hidden=(16, 16))
-    dash = live.Dashboard(t, view=StubView(), headless=True)
+    dash = live.Dashboard(t, view=stub_view(), headless=True)
     dash.set(lr_D=1e6)
     dash.run(5)
     assert t.step_count == 0 and dash.diverged and "nothing of this step was kept" in dash.diverged
@@ -101,38 +101,29 @@ def test_dashboard_pauses_says_why_and_shows_the_settings_in_use():
     dash.close()
 
 
-class StubView:
-    def capture(self, trainer):
-        return {}
-
-    def draw(self, frame):
-        from PIL import Image
-        return Image.new("RGB", (4, 4))
-
-
 # --------------------------------------------------------------------------- 3. one run per trainer
 
 
-def test_a_closed_dashboard_refuses_to_start_and_one_run_trains_a_trainer():
+def test_a_closed_dashboard_refuses_to_start_and_one_run_trains_a_trainer(stub_view):
     t = presets.toy_trainer("ring", "vanilla", hidden=(16, 16))
-    d = live.Dashboard(t, view=StubView(), headless=False)
+    d = live.Dashboard(t, view=stub_view(), headless=False)
     d.close()
     with pytest.raises(RuntimeError, match="closed"):
         d.start()
     with pytest.raises(RuntimeError, match="closed"):
         d.step()
-    other = live.Dashboard(t, view=StubView(), headless=False)
+    other = live.Dashboard(t, view=stub_view(), headless=False)
     other.start(steps=30)
     other.wait(timeout=30)
     assert other.error is None and t.step_count == 30
     other.close()
 
 
-def test_two_dashboards_on_one_trainer_share_one_lock():
+def test_two_dashboards_on_one_trainer_share_one_lock(stub_view):
     t = presets.toy_trainer("ring", "vanilla", hidden=(16, 16))
-    a = live.Dashboard(t, view=StubView(), headless=False)
-    b = live.Dashboard(t, view=StubView(), headless=False)
-    assert a._model_lock is b._model_lock
+    a = live.Dashboard(t, view=stub_view(), headless=False)
+    b = live.Dashboard(t, view=stub_view(), headless=False)
+    assert a.lock is b.lock
     a.close()
     b.close()
 
@@ -345,9 +336,9 @@ def test_toy_and_seed_validation():
 # --------------------------------------------------------------------------- 7. controls
 
 
-def test_controls_show_what_the_trainer_uses():
+def test_controls_show_what_the_trainer_uses(stub_view):
     t = presets.toy_trainer("ring", "course", n_critic=3)
-    dash = live.Dashboard(t, view=StubView(), headless=True)
+    dash = live.Dashboard(t, view=stub_view(), headless=True)
     assert dash.controls["lr_D"].value == 3e-3  # exactly, no snapping to the slider's steps
     dash.set(n_critic=0)  # refused: the red box, nothing queued, the slider stays at 3
     assert dash.error and "n_critic" in dash.error and dash.controls["n_critic"].value == 3
@@ -406,17 +397,17 @@ def test_downloads_have_a_timeout():
 
 
 def test_a_busy_cpu_is_named_in_the_status_line(monkeypatch):
-    monkeypatch.setattr(live.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(live.os, "getloadavg", lambda: (3.4, 3.0, 2.0))
-    assert "load 3.4 on 2 cores" in live._cores_busy(2)
-    assert live._cores_busy(1) is None  # one thread on two cores: nothing waits for a partner
-    monkeypatch.setattr(live.os, "getloadavg", lambda: (2.2, 2.0, 2.0))
-    assert live._cores_busy(2) is None  # this process alone
+    monkeypatch.setattr(live.dashboard.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(live.dashboard.os, "getloadavg", lambda: (3.4, 3.0, 2.0))
+    assert "load 3.4 on 2 cores" in live.dashboard._cores_busy(2)
+    assert live.dashboard._cores_busy(1) is None  # one thread on two cores: nothing waits for a partner
+    monkeypatch.setattr(live.dashboard.os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    assert live.dashboard._cores_busy(2) is None  # this process alone
 
 
-def test_reset_can_be_undone():
+def test_reset_can_be_undone(stub_view):
     t = presets.toy_trainer("ring", "vanilla", hidden=(16, 16))
-    dash = live.Dashboard(t, view=StubView(), headless=True)
+    dash = live.Dashboard(t, view=stub_view(), headless=True)
     assert dash.buttons["undo_reset"].disabled
     dash.run(20)
     trained = state_of(t)

@@ -1,8 +1,9 @@
 """The live dashboard's controls: widgets that write hyperparameters, and nothing else.
 
-`gan_course.live` wires them: a control's callback copies its value into a pending dict that the
-training loop hands to `Trainer.update` before its next step. Every control carries a CSS
-class ``gc-<name>`` (``gc-lr_D``, ``gc-start``, ...) so that tests and tutorials can find it.
+`gan_course.live.panel` wires them: a control's callback copies its value into the run state's
+pending changes, which the runner hands to `Trainer.update` before its next step. Every control
+carries a CSS class ``gc-<name>`` (``gc-lr_D``, ``gc-start``, ...) so that tests and tutorials
+can find it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gan_course.training import GANConfig
 from gan_course.utils import MAX_SEED
 
 __all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed",
-           "make_budget", "budget_options", "layout", "show_value"]
+           "make_budget", "budget_options", "layout", "show_value", "tagged"]
 
 LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -29,7 +30,7 @@ def _look(width: int, label: int) -> dict:
             "style": {"description_width": f"{label}px"}}
 
 
-def _tagged(widget: widgets.DOMWidget, name: str) -> widgets.DOMWidget:
+def tagged(widget: widgets.DOMWidget, name: str) -> widgets.DOMWidget:
     widget.add_class(f"gc-{name}")
     return widget
 
@@ -69,7 +70,7 @@ def make_controls(config: GANConfig) -> dict[str, widgets.ValueWidget]:
         "label_smoothing": slider("label smoothing", config.label_smoothing, 0.5, 0.05, 105),
         "label_flip": slider("label flip", config.label_flip, 0.5, 0.01, 70),
     }
-    return {name: _tagged(w, name) for name, w in controls.items()}
+    return {name: tagged(w, name) for name, w in controls.items()}
 
 
 def show_value(widget: widgets.ValueWidget, value) -> widgets.ValueWidget:
@@ -101,7 +102,7 @@ def make_buttons() -> dict[str, widgets.Button]:
         "reset": ("Reset", "undo", "back to the initial weights of this seed"),
         "undo_reset": ("Undo reset", "redo", "back to the run the last Reset discarded"),
     }
-    buttons = {key: _tagged(widgets.Button(description=text, icon=icon, tooltip=tip,
+    buttons = {key: tagged(widgets.Button(description=text, icon=icon, tooltip=tip,
                                            layout=widgets.Layout(width="auto")), key)
                for key, (text, icon, tip) in specs.items()}
     buttons["start"].button_style = "success"
@@ -111,7 +112,7 @@ def make_buttons() -> dict[str, widgets.Button]:
 
 def make_seed(seed: int) -> widgets.BoundedIntText:
     """The seed box; a new value (on Enter) restarts from fresh weights."""
-    return _tagged(widgets.BoundedIntText(value=seed, min=0, max=MAX_SEED, description="seed",
+    return tagged(widgets.BoundedIntText(value=seed, min=0, max=MAX_SEED, description="seed",
                                           continuous_update=False, **_look(150, 40)), "seed")
 
 
@@ -126,7 +127,7 @@ def budget_options(steps: int | None) -> list[tuple[str, int | None]]:
 
 def make_budget(steps: int | None) -> widgets.Dropdown:
     """How many steps one Start trains (None: until Pause); the status line counts them down."""
-    return _tagged(widgets.Dropdown(options=budget_options(steps), value=steps,
+    return tagged(widgets.Dropdown(options=budget_options(steps), value=steps,
                                     description="Start trains", **_look(220, 80)), "budget")
 
 

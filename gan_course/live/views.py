@@ -1,6 +1,6 @@
 """The live dashboard's pictures: what a GAN is doing, drawn fast enough to watch it train.
 
-Each view has two halves, so that only the training loop touches G and D:
+Each view has two halves (the `View` interface), so that only the training run touches G and D:
 
 - ``capture(trainer) -> dict``: runs where the trainer runs; copies numbers and computes samples,
   D's output over the data space and G's gradient arrows into NumPy arrays (a *frame*). It leaves
@@ -8,15 +8,16 @@ Each view has two halves, so that only the training loop touches G and D:
   G's current weights by default, not from their moving average (EMA): the average lags the game
   by about 1 / (1 - ema) steps, and the dashboard is there to watch the game (``ema=True`` draws
   the average, e.g. to judge a trick by the samples a run would keep).
-  The dashboard may add ``frame["horizon"]``, the step at which the run will stop (the x-axis
-  of the curves then spans the whole run from the start).
-- ``draw(frame) -> PIL.Image``: the picture, SIZE inches at DPI (880 x 460 pixels). The figure
-  is built once and then updated in place (`gan_course.fastplot`): a full redraw happens only
-  when an axis range must change; other frames cost a few tens of milliseconds.
+- ``draw(frame, info) -> PIL.Image``: the picture, SIZE inches at DPI (880 x 460 pixels), given
+  what the dashboard knows of the run (`RunInfo`: the step at which it will stop, so the curves'
+  x-axis spans the whole run from the start). The figure is built once and then updated in place
+  (`gan_course.live.fastplot`): a full redraw happens only when an axis range must change; other
+  frames cost a few tens of milliseconds.
 
 Three views: `View2D` (the GAN Lab picture: samples, D's heat-map, gradient arrows), `View1D`
 (densities, D(x) and the optimal D*), `ViewImages` (a fixed-noise grid, D's output histograms and
-the classifier metrics). `gan_course.live` shows them; lessons 2-5 explain what they show.
+the classifier metrics). `gan_course.live.Dashboard` shows them; lessons 2-5 explain what they
+show.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from __future__ import annotations
 import math
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -32,13 +35,35 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
-from gan_course import fastplot, losses, metrics, plots
+from gan_course import losses, metrics, plots
+from gan_course.live import fastplot
 from gan_course.plots import D_COLOR, FAKE, G_COLOR, HEAT_CMAP, REAL
 
-__all__ = ["View2D", "View1D", "ViewImages", "make_view"]
+__all__ = ["View", "RunInfo", "View2D", "View1D", "ViewImages", "make_view"]
 
 SIZE = (8.8, 4.6)  # inches; at DPI pixels this is the fixed size of the dashboard picture
 DPI = 100
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the dashboard tells a view about the run when it draws (none of it is in the frame).
+
+    Attributes:
+        horizon: the step at which the training under way will stop, or None (until Pause).
+    """
+
+    horizon: int | None = None
+
+
+NO_INFO = RunInfo()  # a view drawn outside a dashboard knows nothing of a run
+
+
+class View(Protocol):
+    """A dashboard picture: ``capture`` where the trainer runs, ``draw`` from the frame alone."""
+
+    def capture(self, trainer: Any) -> dict: ...
+    def draw(self, frame: dict, info: RunInfo = NO_INFO) -> Image.Image: ...
 
 
 # --------------------------------------------------------------------------- capture helpers
@@ -111,9 +136,9 @@ def _curve_panels(blit: fastplot.Blit, ax_loss, ax_d) -> tuple[fastplot.Curves, 
     return loss, d_out
 
 
-def _update_curves(curves, frame: dict) -> None:
-    """The losses and D-output panels from the frame's per-step series."""
-    s, horizon = frame["series"], frame.get("horizon")
+def _update_curves(curves, frame: dict, horizon: int | None) -> None:
+    """The losses and D-output panels from the frame's per-step series, spanning to ``horizon``."""
+    s = frame["series"]
     curves[0].update(s["step"], [s["loss_D"], s["loss_G"]], horizon=horizon)
     curves[1].update(s["step"], [s["d_real"], s["d_fake"]], horizon=horizon)
 
@@ -243,7 +268,7 @@ class View2D:
             self.cbar.set_label(label, labelpad=-2)
         self.blit.invalidate()
 
-    def draw(self, frame: dict) -> Image.Image:
+    def draw(self, frame: dict, info: RunInfo = NO_INFO) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
         if self.blit is None:
             self._build(frame)
@@ -269,8 +294,8 @@ class View2D:
         self.quiver.set_UVC(a[:, 0], a[:, 1])
         who = "G's average (EMA)" if self.ema else "samples"
         self.title.text = f"step {frame['step']}: {who} over D's output"
-        _update_curves(self.curves, frame)
-        s, horizon = frame["series"], frame.get("horizon")
+        _update_curves(self.curves, frame, info.horizon)
+        s, horizon = frame["series"], info.horizon
         if "modes" in frame:
             log, _ = frame["modes"]
             self.third.update(log[:, 0], [log[:, 1]], horizon=horizon)
@@ -367,7 +392,7 @@ class View1D:
         ax_r2.set_xlabel("step", labelpad=16)
         self._loss = None
 
-    def draw(self, frame: dict) -> Image.Image:
+    def draw(self, frame: dict, info: RunInfo = NO_INFO) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
         if self.blit is None:
             self._build(frame)
@@ -395,7 +420,7 @@ class View1D:
                 self.ax_d.set_ylim(*new)
                 self.blit.invalidate()
         self.title.text = f"step {frame['step']}"
-        _update_curves(self.curves, frame)
+        _update_curves(self.curves, frame, info.horizon)
         return self.blit.frame()
 
 
@@ -498,7 +523,7 @@ class ViewImages:
         self._loss = None
         self._edges = np.linspace(0, 1, 21)
 
-    def draw(self, frame: dict) -> Image.Image:
+    def draw(self, frame: dict, info: RunInfo = NO_INFO) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
         if self.blit is None:
             self._build(frame)
@@ -534,7 +559,7 @@ class ViewImages:
             self.metrics_text[1].text = (f"FID-like {s['fid']:.1f} · IS-like "
                                          f"{s['inception_score']:.2f} · "
                                          f"classes {s['class_coverage']}/10")
-        _update_curves(self.curves, frame)
+        _update_curves(self.curves, frame, info.horizon)
         return self.blit.frame()
 
 

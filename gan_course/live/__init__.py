@@ -1,0 +1,21 @@
+"""The live dashboard: a GAN trains while you move its sliders and watch it (lessons 0 and 4-8).
+
+    from gan_course import live
+    dash = live.Dashboard(trainer, view="2d")
+    dash.show(steps=gc.pick(full=3000, quick=60))  # press Start, drag lr_D, watch
+
+One module per responsibility (see DEVELOPERS.md):
+
+- `dashboard`: `Dashboard`, which composes the others, and its public actions;
+- `state`: the run state, plain data (queued changes, the step budget, flags, errors);
+- `runner`: how training runs (a task on the kernel's event loop, or blocking) and its pacing;
+- `panel`: the widgets and their wiring; `controls`: the widgets themselves;
+- `views`: the pictures (``capture(trainer) -> frame``, ``draw(frame, info) -> image``);
+- `fastplot`: figures drawn once and blitted in place.
+"""
+
+from gan_course.live import controls, dashboard, fastplot, panel, runner, state, views
+from gan_course.live.dashboard import Dashboard, default_threads, digit_picker, stop_all
+
+__all__ = ["Dashboard", "default_threads", "digit_picker", "stop_all", "controls", "dashboard",
+           "fastplot", "panel", "runner", "state", "views"]

@@ -1,0 +1,180 @@
+"""The dashboard's widgets and their wiring (`controls` builds them; this wires them).
+
+A control's callback only queues its value in the run state (`RunState.queue`): the runner hands
+it to the trainer before the next step. Buttons call the dashboard's actions. After every change,
+refusal, divergence or reset the panel re-shows the values the trainer uses (`Panel.sync`).
+Callbacks' errors show in the red box, never vanish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from gan_course.live import controls, fastplot, runner, views
+
+if TYPE_CHECKING:
+    from gan_course.live.dashboard import Dashboard
+
+__all__ = ["Panel"]
+
+
+class Panel:
+    """Controls, buttons, the seed box, the "Start trains" menu, status, errors and the picture.
+
+    Attributes:
+        controls: hyperparameter name -> widget (set ``.value`` from code, as a slider drag does).
+        buttons: "start", "step_d", "step_g", "step", "reset", "undo_reset" -> button.
+        seed, budget, status, errors, image: the other widgets; ``widget`` holds them all.
+    """
+
+    def __init__(self, dash: Dashboard) -> None:
+        self.dash = dash
+        state, config = dash.state, dash.trainer.config
+        self._syncing = False  # the panel itself sets the widgets: no change to queue
+        self.controls = controls.make_controls(config)
+        for key, w in self.controls.items():
+            w.observe(self.guard(functools.partial(self._on_control, key)), names="value")
+        self.seed = controls.make_seed(config.seed)
+        self.seed.observe(self.guard(self._on_seed), names="value")
+        self.budget = controls.make_budget(state.budget)
+        self.budget.observe(self.guard(self._on_budget), names="value")
+        self.buttons = controls.make_buttons()
+        actions = {"start": dash.toggle, "step_d": lambda: dash.step(g=False),
+                   "step_g": lambda: dash.step(d=False), "step": dash.step,
+                   "reset": lambda: dash.reset(seed=self.seed.value),
+                   "undo_reset": dash.undo_reset}
+        for key, action in actions.items():
+            self.buttons[key].on_click(self.guard(lambda _, action=action: action()))
+        self.status = controls.tagged(widgets.HTML(""), "status")
+        self.errors = controls.tagged(widgets.HTML("", layout=widgets.Layout(display="none")),
+                                      "errors")
+        w, h = (round(v * views.DPI) for v in views.SIZE)
+        image = widgets.Image(format="jpeg", width=w, height=h,
+                              layout=widgets.Layout(max_width="100%", height="auto"))
+        self.image = controls.tagged(image, "image")
+        self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
+                                      status=self.status, errors=self.errors, image=self.image,
+                                      controls=self.controls)
+
+    def guard(self, callback):
+        """Wrap a widget callback so that its errors show in the red box (ipywidgets would only
+        log them)."""
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any):
+            try:
+                return callback(*args, **kwargs)
+            except Exception:
+                self.show_error(traceback.format_exc())
+        return guarded
+
+    def show_error(self, text: str) -> None:
+        self.dash.state.error = text
+        self.errors.value = (f"<pre style='color:#b00020;background:#fff0f0;padding:6px;"
+                             f"white-space:pre-wrap;margin:0'>{html.escape(text)}</pre>")
+        self.errors.layout.display = None
+
+    def clear_error(self) -> None:
+        self.dash.state.error = None
+        self.errors.value = ""
+        self.errors.layout.display = "none"
+
+    def _on_control(self, key: str, change: dict) -> None:
+        if self._syncing:
+            return
+        state = self.dash.state
+        if key not in state.queued() and change["new"] == getattr(self.dash.trainer.config, key):
+            return  # the value in use already (a widget echoing it): nothing to apply
+        state.queue(**{key: change["new"]})  # the runner applies it before a step
+        if not self.dash.running:
+            self.set_status()
+
+    def _on_budget(self, change: dict) -> None:
+        """The "Start trains" menu: a running run trains the new count from now (or goes on until
+        Pause); a stopped one trains that many at the next Start."""
+        if self._syncing:
+            return
+        state = self.dash.state
+        state.budget = change["new"]
+        running = self.dash.running and state.budget is not None
+        state.target = self.dash.trainer.step_count + state.budget if running else None
+        self.set_status()
+
+    def _on_seed(self, change: dict) -> None:
+        if not self._syncing:
+            try:
+                self.dash.reset(seed=change["new"])
+            finally:
+                self.sync()  # a refused seed goes back to the one in use
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """Set widgets from code without their callbacks queueing anything."""
+        before, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = before
+
+    def sync(self) -> None:
+        """Every control shows the value the trainer uses now (and the seed box its seed), plus
+        the changes still queued for the next step; Undo reset is on when there is a run to
+        bring back."""
+        cfg, pending = self.dash.trainer.config, self.dash.state.queued()
+        with self.quiet():
+            for key, w in self.controls.items():
+                controls.show_value(w, pending.get(key, getattr(cfg, key)))
+            self.seed.value = cfg.seed
+        self.buttons["undo_reset"].disabled = self.dash.state.undo is None
+
+    def show_budget(self, steps: int | None = None, *, new_options: bool = False) -> None:
+        """The "Start trains" menu shows the run state's budget (``steps``, the lesson's count,
+        among its options when ``new_options``)."""
+        budget = self.dash.state.budget
+        with self.quiet():
+            if new_options:
+                self.budget.options = controls.budget_options(steps)
+            if budget not in [value for _, value in self.budget.options]:
+                self.budget.options = controls.budget_options(budget)
+            self.budget.value = budget
+
+    def publish(self, fmt: str = "jpeg") -> None:
+        """Capture a frame (the caller holds the trainer's lock), draw it, show it."""
+        dash, start = self.dash, time.perf_counter()
+        frame = dash.view.capture(dash.trainer)
+        data = fastplot.encode(dash.view.draw(frame, views.RunInfo(dash.state.horizon)), fmt)
+        dash.png = data if fmt == "png" else None
+        if self.image.format != fmt:
+            self.image.format = fmt
+        self.image.value = data
+        self.set_status()
+        dash.state.frames += 1
+        dash.state.frame_seconds += time.perf_counter() - start
+
+    def status_html(self) -> str:
+        dash = self.dash
+        training = dash.running or dash.state.in_cell is not None
+        return dash.state.status_html(dash.trainer.config, dash.trainer.step_count,
+                                      running=dash.running,
+                                      busy=runner.cores_busy(dash.threads) if training else None)
+
+    def set_status(self) -> None:
+        self.status.value = self.status_html()
+
+    def set_running(self, running: bool) -> None:
+        """The Start button reads Pause while a run trains."""
+        b = self.buttons["start"]
+        b.description, b.icon = ("Pause", "pause") if running else ("Start", "play")
+        b.button_style = "warning" if running else "success"
+
+    def close(self) -> None:
+        parts = [*self.controls.values(), *self.buttons.values(), self.seed, self.budget,
+                 self.status, self.errors, self.image, *self.widget.children, self.widget]
+        for w in parts:  # closing a box leaves its children open in the kernel
+            w.close()
