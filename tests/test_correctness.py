@@ -397,12 +397,12 @@ def test_downloads_have_a_timeout():
 
 
 def test_a_busy_cpu_is_named_in_the_status_line(monkeypatch):
-    monkeypatch.setattr(live.dashboard.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(live.dashboard.os, "getloadavg", lambda: (3.4, 3.0, 2.0))
-    assert "load 3.4 on 2 cores" in live.dashboard._cores_busy(2)
-    assert live.dashboard._cores_busy(1) is None  # one thread on two cores: nothing waits for a partner
-    monkeypatch.setattr(live.dashboard.os, "getloadavg", lambda: (2.2, 2.0, 2.0))
-    assert live.dashboard._cores_busy(2) is None  # this process alone
+    monkeypatch.setattr(live.runner.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(live.runner.os, "getloadavg", lambda: (3.4, 3.0, 2.0))
+    assert "load 3.4 on 2 cores" in live.runner.cores_busy(2)
+    assert live.runner.cores_busy(1) is None  # one thread on two cores: nothing waits for a partner
+    monkeypatch.setattr(live.runner.os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    assert live.runner.cores_busy(2) is None  # this process alone
 
 
 def test_reset_can_be_undone(stub_view):
