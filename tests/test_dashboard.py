@@ -235,20 +235,6 @@ def test_nan_pauses_with_the_message_and_keeps_the_weights(in_loop, until, ring_
     in_loop(body, ring_trainer(real=real))
 
 
-def test_error_in_the_run_is_shown(in_loop, until):
-    async def body(dash):
-        def broken(trainer):
-            raise RuntimeError("a bug in the view")
-
-        dash.view.capture = broken
-        dash.start()
-        dash.wait(10)
-        assert "a bug in the view" in dash.error and "a bug in the view" in dash.errors.value
-        assert dash.errors.layout.display != "none" and "error" in dash.status.value
-        assert not dash.running
-    in_loop(body)
-
-
 def test_error_in_a_callback_is_shown(dash, monkeypatch):
     def broken(seed=None):
         raise RuntimeError("reset failed")

@@ -126,7 +126,11 @@ def test_error_in_the_task_is_shown_and_ends_the_run(in_loop, until):
         dash.view.capture = broken
         dash.start()
         assert await until(lambda: not dash.running)
-        assert "a bug in the view" in dash.error and "error" in dash.status.value
+        assert "a bug in the view" in dash.error and "a bug in the view" in dash.errors.value
+        assert dash.errors.layout.display != "none" and "error" in dash.status.value
+        dash.start()  # and when a cell waits for the run, training in the cell
+        dash.wait(10)
+        assert not dash.running and "a bug in the view" in dash.error
     in_loop(body)
 
 

@@ -136,6 +136,19 @@ def _curve_panels(blit: fastplot.Blit, ax_loss, ax_d) -> tuple[fastplot.Curves, 
     return loss, d_out
 
 
+def _new_loss(view, frame: dict) -> tuple[str, tuple[float, float] | None] | None:
+    """Build the view's figure on its first frame; on a frame of another loss than the last,
+    relabel D's output panel and return its (label, fixed range) for the view's own changes."""
+    if view.blit is None:
+        view._build(frame)
+    if frame["loss"] == view._loss:
+        return None
+    view._loss = frame["loss"]
+    label, fixed = _prob_label(view._loss)
+    view.curves[1].set_fixed(fixed, label)
+    return label, fixed
+
+
 def _update_curves(curves, frame: dict, horizon: int | None) -> None:
     """The losses and D-output panels from the frame's per-step series, spanning to ``horizon``."""
     s = frame["series"]
@@ -394,12 +407,9 @@ class View1D:
 
     def draw(self, frame: dict, info: RunInfo = NO_INFO) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
-        if self.blit is None:
-            self._build(frame)
-        if frame["loss"] != self._loss:
-            self._loss = frame["loss"]
-            label, fixed = _prob_label(self._loss)
-            self.curves[1].set_fixed(fixed, label)
+        new_loss = _new_loss(self, frame)
+        if new_loss:
+            label, fixed = new_loss
             # D* = p_data / (p_data + p_G) is the optimum of the cross-entropy losses only.
             self.d_star.set_visible(losses.LOSSES[self._loss].probability)
             self.ax_d.set_ylabel("D(x)" if fixed else label)
@@ -525,12 +535,9 @@ class ViewImages:
 
     def draw(self, frame: dict, info: RunInfo = NO_INFO) -> Image.Image:
         """The frame as a picture (SIZE x DPI pixels)."""
-        if self.blit is None:
-            self._build(frame)
-        if frame["loss"] != self._loss:
-            self._loss = frame["loss"]
-            label, fixed = _prob_label(self._loss)
-            self.curves[1].set_fixed(fixed, label)
+        new_loss = _new_loss(self, frame)
+        if new_loss:
+            label, fixed = new_loss
             self.ax_h.set_xlabel("D(x) = probability of real" if fixed else label)
             self._edges = np.linspace(0, 1, 21) if fixed else self._edges
             self.ax_h.set_xlim(self._edges[0], self._edges[-1])
