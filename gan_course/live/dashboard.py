@@ -64,9 +64,9 @@ def default_threads(trainer: Trainer) -> int:
 
     A DCGAN step is 1.6x faster on 2 threads in the main thread; a toy MLP gains nothing from a
     second thread and slows down 10x when another process competes for the cores. 1 and 2
-    threads also give different bits, so the count is pinned. In a background thread (scripts)
-    the 2-thread speed-up is lost on an idle 2-core machine (BENCHMARKS.md); in a kernel the
-    dashboard trains on the main thread and keeps it.
+    threads also give different bits, so the count is pinned. In a background thread the
+    2-thread speed-up is lost on an idle 2-core machine (BENCHMARKS.md), which is why the
+    dashboard trains on the kernel's main thread.
     """
     nets = (trainer.G, trainer.D)
     has_conv = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
