@@ -246,7 +246,9 @@ class Loss:
         regulariser: what the trainer adds to D's step (`REGULARISERS`): None, "clip"
             (``clip_value``) or "gradient-penalty" (``gp_lambda``; the critic then must not use
             batch normalisation).
-        optimizer: the `GANConfig` optimizer settings the lessons and recipes use with it.
+        optimizer: `GANConfig` optimizer settings to start from with this loss (`presets` builds
+            its plain recipes from them): DCGAN's Adam, except the WGAN papers' own for the
+            Wasserstein losses.
     """
 
     name: str
