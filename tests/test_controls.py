@@ -25,4 +25,6 @@ def test_show_value_widens_a_control_to_the_value_in_use():
 def test_the_start_trains_menu_keeps_the_lessons_count():
     options = controls.budget_options(1500)
     assert ("1,500 steps", 1500) in options and options[-1] == controls.UNTIL_PAUSE
-    assert controls.make_budget(None).value is None
+    menu = controls.make_budget(None)
+    assert menu.label == "until Pause" and menu.index == len(menu.options) - 1  # a choice shows
+    assert controls.budget_steps(menu.value) is None and controls.budget_steps(100) == 100

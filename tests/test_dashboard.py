@@ -176,7 +176,7 @@ def test_the_start_trains_menu_sets_the_budget(in_loop, until):
         dash.start()
         dash.wait(10)
         assert dash.trainer.step_count == 100
-        dash.budget.value = None  # until Pause
+        dash.budget.label = "until Pause"
         dash.start()
         assert await until(lambda: dash.trainer.step_count > 130)
         assert dash.running
@@ -191,7 +191,7 @@ def test_the_start_trains_menu_sets_the_budget(in_loop, until):
 def test_show_until_pause_keeps_the_lessons_count_in_the_menu(in_loop):
     async def body(dash):
         dash.show(steps=1500, until_pause=True)
-        assert dash.budget.value is None and dash.state.budget is None
+        assert dash.budget.label == "until Pause" and dash.state.budget is None
         assert ("1,500 steps", 1500) in dash.budget.options
         dash.show(steps=1500)
         assert dash.budget.value == 1500

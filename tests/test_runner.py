@@ -229,7 +229,7 @@ def test_outside_an_event_loop_start_trains_its_steps_blocking(ring_trainer, stu
     dash.start(steps=25)
     assert dash.trainer.step_count == 25 and not dash.running
     assert threading.active_count() == threads and dash.error is None
-    dash.budget.value = None  # until Pause: nothing would ever pause it
+    dash.budget.label = "until Pause"  # nothing would ever pause it
     with pytest.raises(ValueError, match="step count"):
         dash.start()
     dash.close()

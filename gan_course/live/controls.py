@@ -17,7 +17,8 @@ from gan_course.training import GANConfig
 from gan_course.utils import MAX_SEED
 
 __all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed",
-           "make_budget", "budget_options", "layout", "show_value", "tagged"]
+           "make_budget", "budget_options", "budget_value", "budget_steps", "layout", "show_value",
+           "tagged", "PAUSE", "UNTIL_PAUSE"]
 
 LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -116,18 +117,31 @@ def make_seed(seed: int) -> widgets.BoundedIntText:
                                           continuous_update=False, **_look(150, 40)), "seed")
 
 
-UNTIL_PAUSE = ("until Pause", None)
+# The menu's value for "until Pause" (a run's budget None). Not None itself: a Dropdown whose
+# value is None has nothing selected, so the browser would show no choice at all.
+PAUSE = "pause"
+UNTIL_PAUSE = ("until Pause", PAUSE)
 
 
-def budget_options(steps: int | None) -> list[tuple[str, int | None]]:
+def budget_options(steps: int | None) -> list[tuple[str, int | str]]:
     """The "Start trains" menu: ``steps`` (the lesson's run), round numbers, and until Pause."""
     counts = sorted({100, 1000, 10000} | ({steps} if steps else set()))
     return [*((f"{n:,} steps", n) for n in counts), UNTIL_PAUSE]
 
 
+def budget_value(steps: int | None) -> int | str:
+    """The menu's value for a budget of ``steps`` (None: until Pause)."""
+    return PAUSE if steps is None else steps
+
+
+def budget_steps(value: int | str) -> int | None:
+    """The budget a menu value stands for (None: until Pause)."""
+    return None if value == PAUSE else value
+
+
 def make_budget(steps: int | None) -> widgets.Dropdown:
     """How many steps one Start trains (None: until Pause); the status line counts them down."""
-    return tagged(widgets.Dropdown(options=budget_options(steps), value=steps,
+    return tagged(widgets.Dropdown(options=budget_options(steps), value=budget_value(steps),
                                     description="Start trains", **_look(220, 80)), "budget")
 
 

@@ -101,7 +101,7 @@ class Panel:
         if self._syncing:
             return
         state = self.dash.state
-        state.budget = change["new"]
+        state.budget = controls.budget_steps(change["new"])
         running = self.dash.running and state.budget is not None
         state.target = self.dash.trainer.step_count + state.budget if running else None
         self.set_status()
@@ -140,9 +140,9 @@ class Panel:
         with self.quiet():
             if new_options:
                 self.budget.options = controls.budget_options(steps)
-            if budget not in [value for _, value in self.budget.options]:
+            if controls.budget_value(budget) not in [value for _, value in self.budget.options]:
                 self.budget.options = controls.budget_options(budget)
-            self.budget.value = budget
+            self.budget.value = controls.budget_value(budget)
 
     def publish(self, fmt: str = "jpeg") -> None:
         """Capture a frame (the caller holds the trainer's lock), draw it, show it."""
