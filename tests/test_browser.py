@@ -209,7 +209,8 @@ def test_dashboard_in_jupyterlab(lab, tmp_path):
             assert "changes apply" not in status(page), "nothing was touched yet"
             # The run's length is in sight: this dashboard trains until Pause.
             menu = page.locator(".gc-budget select")
-            assert menu.locator("option:checked").inner_text() == "until Pause"
+            chosen = menu.locator("option:checked").inner_text(timeout=5000)
+            assert chosen.replace("\xa0", " ") == "until Pause"  # ipywidgets writes nbsp
 
             page.locator("button.gc-start").click()
             wait_for(page, lambda: "running" in status(page) and step_of(status(page)) > 20, 30,
