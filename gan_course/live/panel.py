@@ -56,8 +56,13 @@ class Panel:
         self.errors = controls.tagged(widgets.HTML("", layout=widgets.Layout(display="none")),
                                       "errors")
         w, h = (round(v * views.DPI) for v in views.SIZE)
+        # The size is set in CSS, not left to the picture: JupyterLab skips the layout of cells
+        # off screen (content-visibility), and a picture that arrived there kept a 0 x 0 box
+        # until the next one (lesson 04's ring and collapse dashboards after Run All, in
+        # Chromium). object-fit keeps its proportions when a narrow window shrinks the width.
         image = widgets.Image(format="jpeg", width=w, height=h,
-                              layout=widgets.Layout(max_width="100%", height="auto"))
+                              layout=widgets.Layout(width=f"{w}px", height=f"{h}px",
+                                                    max_width="100%", object_fit="contain"))
         self.image = controls.tagged(image, "image")
         self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
                                       status=self.status, errors=self.errors, image=self.image,
