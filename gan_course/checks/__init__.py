@@ -6,5 +6,6 @@ notebook with an unfinished exercise still runs top to bottom. One module per le
 """
 
 from gan_course.checks._core import Feedback, compare
+from gan_course.checks._progress import progress
 
-__all__ = ["Feedback", "compare"]
+__all__ = ["Feedback", "compare", "progress"]
