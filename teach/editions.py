@@ -155,6 +155,8 @@ def _bullets(items: list[str]) -> str:
 
 def _overview_note(lesson: L.Lesson, found: list[L.Exercise]) -> str:
     notes = lesson.notes
+    if lesson.missing_notes:
+        return f"> **Teacher notes**: {lesson.missing_notes}."
     rows = "\n".join(f"> | `{', '.join(e.functions)}` | `{check}` | {lesson.points(check)} |"
                      for e in found for check, _ in e.checks)
     total = sum(lesson.points(c) for e in found for c, _ in e.checks)

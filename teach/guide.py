@@ -113,18 +113,22 @@ def _short(run_time: str) -> str:
 def _render_schedule(all_lessons: list[L.Lesson]) -> str:
     sessions: dict[int, list[L.Lesson]] = defaultdict(list)
     for lesson in all_lessons:
-        sessions[lesson.notes["session"]].append(lesson)
+        sessions[lesson.notes.get("session", 0)].append(lesson)  # 0: no notes yet
     rows = ["| session | lesson | in class | learner-mode run time (the lesson's header) | machine |",
             "| --- | --- | --- | --- | --- |"]
     for s in sorted(sessions):
         for lesson in sessions[s]:
-            rows.append(f"| {s} | {lesson.name} | {lesson.notes['class_minutes']} min | "
-                        f"{_short(lesson.header()['run time'])} | {lesson.notes['machine']} |")
+            minutes = lesson.notes.get("class_minutes", "?")
+            machine = lesson.notes.get("machine", lesson.missing_notes)
+            rows.append(f"| {s or '?'} | {lesson.name} | {minutes} min | "
+                        f"{_short(lesson.header()['run time'])} | {machine} |")
     return "\n".join(rows)
 
 
 def _render_lesson(lesson: L.Lesson, mistakes: dict[str, list[str]]) -> str:
-    h, notes = lesson.header(), lesson.notes
+    h = lesson.header()
+    notes = lesson.notes or {"session": "?", "class_minutes": "?", "machine": "?",
+                             "stress": [lesson.missing_notes], "questions": []}
     graded = _exercise_checks(lesson)
     points = sum(lesson.points(c) for _, c in graded)
     out = [f"### {h['title']}", "",

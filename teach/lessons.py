@@ -55,6 +55,12 @@ class Lesson:
         text = next(c.source for c in self.notebook().cells if c.cell_type == "markdown")
         return parse_header(text, where=self.path.name)
 
+    @property
+    def missing_notes(self) -> str | None:
+        """What to write when the lesson has no teacher notes yet, else None."""
+        return None if self.notes else (f"no teacher notes yet: write teach/notes/{self.number}"
+                                        ".toml (fields: see teach/notes/00.toml)")
+
     def points(self, check: str) -> int:
         return int(self.notes.get("points", {}).get(check, 1))
 
@@ -90,15 +96,12 @@ def parse_header(text: str, *, where: str) -> dict[str, str]:
 
 
 def lessons() -> list[Lesson]:
-    """Every notebook under notebooks/, with its notes from teach/notes/NN.toml."""
+    """Every notebook under notebooks/, with its notes from teach/notes/NN.toml ({} if none)."""
     found = []
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
-        number = path.name[:2]
-        notes_path = NOTES / f"{number}.toml"
-        if not notes_path.exists():
-            raise FileNotFoundError(f"{path.name} has no teacher notes: write {notes_path} "
-                                    f"(see {NOTES / '00.toml'} for the fields)")
-        found.append(Lesson(path, number, tomllib.loads(notes_path.read_text())))
+        notes = NOTES / f"{path.name[:2]}.toml"  # missing: the editions still build, the guide
+        found.append(Lesson(path, path.name[:2],  # says so and tests/test_teaching.py fails
+                            tomllib.loads(notes.read_text()) if notes.exists() else {}))
     return found
 
 

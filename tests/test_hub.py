@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, free_port
+from test_browser import ARGS, ARTIFACTS, CHROMIUM, free_port
 
 from teach import guide
 
@@ -57,12 +57,15 @@ def course_repository(tmp_path: Path) -> Path:
     return repo
 
 
-def quiet_lab_settings(home: Path) -> None:
-    """No 'fetch Jupyter news?' toast over the cells (the lab would ask each new user)."""
-    settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+def lab_settings(home: Path) -> None:
+    """No 'fetch Jupyter news?' toast over the cells, and every cell in the page (no windowing),
+    in each new user's JupyterLab settings."""
+    user = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab"
+    for extension, name, value in (
+            ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
+            ("notebook-extension", "tracker", {"windowingMode": "none"})):
+        (user / extension).mkdir(parents=True, exist_ok=True)
+        (user / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(value))
 
 
 def our_processes(state: Path) -> list[int]:
@@ -98,13 +101,12 @@ def run_environment_check(page, link: str, user: str) -> str:
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
     page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
     index = guide.environment_check_cell(ROOT / LESSON)
-    cell = page.locator(".jp-NotebookPanel .jp-Notebook > .jp-Cell").nth(index)
-    cell.locator(".jp-InputPrompt").click()  # select the environment check's cell
+    cell = page.locator(".jp-NotebookPanel .jp-Notebook-cell").nth(index)
+    cell.locator(".jp-InputPrompt").first.click()  # select the environment check's cell
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Above Selected Cell").first.click()
-    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=120_000)
-    cell.locator(".jp-InputPrompt").click()
-    page.keyboard.press("Shift+Enter")
+    cell.locator(".jp-InputPrompt").first.click()
+    page.keyboard.press("Shift+Enter")  # queued after the cells above: runs once they have
     out = cell.locator(".jp-OutputArea")
     end = time.monotonic() + 120
     while CHECK_PASSED not in out.inner_text() and time.monotonic() < end:
@@ -116,7 +118,7 @@ def test_two_students_open_lesson_00_through_nbgitpuller(tmp_path):
     repo = course_repository(tmp_path)
     state = tmp_path / "hub"
     for user in USERS:
-        quiet_lab_settings(state / "home" / user)
+        lab_settings(state / "home" / user)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, GAN_COURSE_HUB_DIR=str(state), GAN_COURSE_HUB_URL=url,
@@ -143,7 +145,11 @@ def test_two_students_open_lesson_00_through_nbgitpuller(tmp_path):
                     for user in USERS:  # each in its own browser context: its own cookies
                         page = browser.new_context(viewport={"width": 1280, "height": 1000}
                                                    ).new_page()
-                        outputs[user] = run_environment_check(page, link, user)
+                        try:
+                            outputs[user] = run_environment_check(page, link, user)
+                        finally:  # what the student saw, also when a step timed out
+                            ARTIFACTS.mkdir(exist_ok=True)
+                            page.screenshot(path=str(ARTIFACTS / f"hub_{user}.png"))
                 finally:
                     browser.close()
         finally:

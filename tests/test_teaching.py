@@ -103,10 +103,11 @@ def test_the_build_is_deterministic(built, tmp_path):
                 (built / sub / lesson.path.name).read_bytes()
 
 
-def test_teacher_notes_name_real_checks_and_sessions():
+def test_every_lesson_has_teacher_notes_naming_real_checks_and_sessions():
     import importlib
 
     for lesson in L.lessons():
+        assert not lesson.missing_notes, f"{lesson.name}: {lesson.missing_notes}"
         module = importlib.import_module(f"gan_course.checks.lesson{lesson.number}")
         unknown = set(lesson.notes.get("points", {})) - set(module.__all__)
         assert not unknown, f"teach/notes/{lesson.number}.toml: no such checks {unknown}"
@@ -136,3 +137,12 @@ def test_the_nbgitpuller_link_opens_the_lesson_in_the_learners_copy():
 def test_readme_links_the_teachers_guide():
     readme = (L.ROOT / "README.md").read_text()
     assert "docs/teaching.md" in readme
+
+
+def test_a_lesson_without_notes_still_builds_and_says_what_is_missing():
+    lesson = L.lessons()[1]
+    lesson.notes = {}
+    nb = editions.instructor(lesson, mistakes={})
+    assert "no teacher notes yet: write teach/notes/01.toml" in nb.cells[2].source
+    assert editions.check_student(lesson, nb) == []
+    assert "no teacher notes yet" in guide._render_lesson(lesson, {})
