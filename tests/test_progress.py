@@ -90,3 +90,18 @@ def test_an_unwritable_cache_is_reported(fresh, monkeypatch):
 
 def test_nothing_run_yet_says_so():
     assert gc.checks.progress().note == "no check has run in this kernel yet"
+
+
+def test_every_lesson_ends_with_its_progress_table():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("progress_cell",
+                                                  root / "scripts" / "progress_cell.py")
+    cell = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cell)
+    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
+    missing = [p.name for p in notebooks if not cell.ends_with_it(p)]
+    assert not missing, f"{missing}: run python scripts/progress_cell.py --write"
+    assert cell.wanted(notebooks[0]) == cell.COURSE_CELL  # lesson 00: the whole course
