@@ -2,7 +2,9 @@
 #   make lab   - create .venv if absent, install the course, open it in JupyterLab
 #   make test  - the same set-up, then every test: ruff, unit tests, the browser test, and
 #                every notebook under nbval in quick mode, on this CPU's native code paths and
-#                again on two others (as another CPU would pick them)
+#                again on two others (as another CPU would pick them), and the instructor edition
+#   make       - (make editions) the instructor, student and nbgrader editions, in build/
+#   make teach - the tools for teaching a class: nbgrader, JupyterHub, nbgitpuller, the hub's proxy
 #
 # TORCH=cpu (e.g. `make lab TORCH=cpu` on a fresh clone) installs PyTorch's CPU-only wheels,
 # a few hundred MB instead of the multi-GB CUDA build pip picks on Linux.
@@ -13,6 +15,9 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+TEACH_STAMP := $(VENV)/.teach-stamp
+# JupyterHub's proxy, from npm, into build/hub (tests/test_hub.py is skipped without it)
+PROXY := build/hub/node_modules/.bin/configurable-http-proxy
 NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 # Settings that make torch's CPU libraries take other code paths here, as another CPU would
 # (each changes the bits of a few training steps on the course's machine: ATen's kernels,
@@ -21,7 +26,9 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 OTHER_CPUS := ATEN_CPU_CAPABILITY=default \
               MKL_CBWR=COMPATIBLE,DNNL_MAX_CPU_ISA=AVX2
 
-.PHONY: lab test install browser lint unit notebooks notebooks-other-cpus
+.PHONY: lab test install browser lint unit notebooks notebooks-other-cpus teach editions instructor
+
+.DEFAULT_GOAL := editions
 
 install: $(STAMP)
 
@@ -33,6 +40,29 @@ $(STAMP): pyproject.toml
 			torch torchvision; fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab,test]'
 	touch $(STAMP)
+
+# The teach extra (nbgrader, JupyterHub, nbgitpuller; docs/teaching.md) and the hub's proxy.
+# npm missing or offline only skips the hub test: it says so.
+teach: $(TEACH_STAMP) $(PROXY)
+
+$(TEACH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab,test,teach]'
+	touch $(TEACH_STAMP)
+
+$(PROXY):
+	@if command -v npm >/dev/null; then \
+		npm install --prefix build/hub --no-audit --no-fund --loglevel=error configurable-http-proxy@5 \
+		|| echo "npm could not install configurable-http-proxy: the JupyterHub test will be skipped"; \
+	else echo "no npm: the JupyterHub test will be skipped"; fi
+
+# The instructor edition (solutions, autograded tests, teacher notes) and the nbgrader course in
+# build/, and the student edition made back from it, which must equal notebooks/.
+editions: $(STAMP)
+	$(PY) -m teach.editions
+
+# The instructor edition in quick mode: every check of every lesson must pass.
+instructor: editions
+	GAN_COURSE_QUICK=1 $(PY) -m pytest $(NBVAL) -q build/instructor
 
 # JupyterLab refuses to start as root without --allow-root (containers, cloud notebooks).
 # LABARGS passes more options, e.g. make lab LABARGS="--port=8899 --no-browser".
@@ -49,9 +79,9 @@ browser:
 	else echo "no /usr/bin/chromium and no root apt-get: the browser test will be skipped"; fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check gan_course tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check gan_course tests benchmarks scripts teach notebooks
 
-unit: $(STAMP) browser
+unit: $(STAMP) teach browser
 	$(PY) -m pytest tests -q
 
 notebooks: $(STAMP)
@@ -63,4 +93,4 @@ notebooks-other-cpus: $(STAMP)
 		env $$(echo $$setting | tr , ' ') GAN_COURSE_QUICK=1 $(PY) -m pytest $(NBVAL) -q notebooks || exit 1; \
 	done
 
-test: lint unit notebooks notebooks-other-cpus
+test: lint unit notebooks instructor notebooks-other-cpus

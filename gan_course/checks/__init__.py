@@ -11,5 +11,6 @@ the checks share (running the learner's code, tolerances, typical-mistake tables
 """
 
 from gan_course.checks._core import Feedback, compare
+from gan_course.checks._progress import progress
 
-__all__ = ["Feedback", "compare"]
+__all__ = ["Feedback", "compare", "progress"]
