@@ -279,7 +279,6 @@ def buggy_step(*, detach=False, labels=False, g_turn=False):
         loss_D = ref.d_loss(D(x_real), D(x_fake)) if labels else ref.d_loss(D(x_fake), D(x_real))
         loss_D.backward()
         opt_D.step()
-        opt_D.zero_grad()
         ref.g_loss(D(G(z))).backward()
         opt_G.step()
         if not g_turn:
