@@ -513,8 +513,8 @@ def _ema_problem(fn: Callable[..., Any]) -> str | None:
                                                       strict=True)):
             return "your function changed G's own weights: only the average G_ema changes"
         if all(torch.equal(g, o) for g, o in zip(got, old, strict=True)):
-            return ("G_ema's weights did not change: update each tensor in place "
-                    "(p_avg.mul_(decay).add_(p, alpha=1 - decay), or p_avg.lerp_(p, 1 - decay)); "
+            return ("G_ema's weights did not change (is the body still `...`?): change each of "
+                    "its tensors in place, with in-place methods such as mul_, add_ or lerp_; "
                     "`p_avg = ...` only gives the name a new tensor")
         if all(torch.allclose(g, p.detach()) for g, p in zip(got, G.parameters(), strict=True)):
             return "G_ema became a copy of G: the average keeps a share `decay` of its old value"
