@@ -18,7 +18,15 @@ from gan_course import (
     training,
     utils,
 )
-from gan_course.utils import get_device, headless, pick, quick_mode, seed_everything, set_threads
+from gan_course.utils import (
+    get_device,
+    headless,
+    pick,
+    progress,
+    quick_mode,
+    seed_everything,
+    set_threads,
+)
 
 __all__ = [
     "checkpoints",
@@ -37,6 +45,7 @@ __all__ = [
     "get_device",
     "headless",
     "pick",
+    "progress",
     "quick_mode",
     "seed_everything",
     "set_threads",

@@ -22,6 +22,7 @@ __all__ = [
     "check_seed",
     "check_count",
     "MAX_SEED",
+    "progress",
 ]
 
 # Seeds are integers in [0, 2**32 - 1]: the range NumPy's global seed takes, exact in the
@@ -121,3 +122,16 @@ def headless() -> bool:
     Set by $GAN_COURSE_HEADLESS; quick mode implies it.
     """
     return _env_flag(HEADLESS_ENV) or quick_mode()
+
+
+def progress(iterable, *, desc: str | None = None, total: int | None = None, **kwargs):
+    """A progress bar (``tqdm.auto``) over ``iterable``, silent in quick mode (tests, nbval).
+
+    For any loop outside a live dashboard that runs longer than about 10 s in learner mode:
+    ``for step in gc.progress(range(steps), desc="training D"):``. Extra keyword arguments go
+    to ``tqdm`` (``disable=`` overrides the quick-mode rule).
+    """
+    from tqdm.auto import tqdm  # imported here: only lessons with long loops pay for it
+
+    kwargs.setdefault("disable", quick_mode())
+    return tqdm(iterable, desc=desc, total=total, **kwargs)

@@ -249,3 +249,159 @@ def test_train_step_averaged_d_loss():
         D.requires_grad_(True)
 
     rejects(checks.check_train_step, averaged, "half", "adds the two means")
+
+
+# ---- the debugging exercise: a loop with three classic bugs --------------------------------
+
+
+def buggy_step(*, detach=False, labels=False, g_turn=False):
+    """The exercise's broken loop, with the chosen bugs fixed."""
+    def train_step(G, D, opt_G, opt_D, x_real, z):
+        opt_D.zero_grad()
+        opt_G.zero_grad()
+        x_fake = G(z).detach() if detach else G(z)
+        loss_D = ref.d_loss(D(x_real), D(x_fake)) if labels else ref.d_loss(D(x_fake), D(x_real))
+        loss_D.backward()
+        opt_D.step()
+        ref.g_loss(D(G(z))).backward()
+        opt_G.step()
+        if not g_turn:
+            opt_D.step()
+
+    return train_step
+
+
+@pytest.mark.parametrize("fixed, words", [
+    (dict(), ("ran again after G's update", "trained on G's step")),
+    (dict(g_turn=True), ("detach",)),
+    (dict(g_turn=True, detach=True), ("labels swapped", "real logits first")),
+    (dict(g_turn=True, labels=True), ("detach",)),
+])
+def test_train_step_names_each_bug_of_the_broken_loop(fixed, words):
+    rejects(checks.check_train_step, buggy_step(**fixed), *words)
+
+
+def test_the_broken_loop_fixed_passes():
+    assert checks.check_train_step(buggy_step(detach=True, labels=True, g_turn=True), quiet=True).ok
+
+
+# ---- G's weight average -----------------------------------------------------------------------
+
+
+def _ema(rule):
+    @torch.no_grad()
+    def update(G_ema, G, decay):
+        for a, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+            a.copy_(rule(a, p, decay))
+        for a, b in zip(G_ema.buffers(), G.buffers(), strict=True):
+            a.copy_(b)
+    return update
+
+
+def test_ema_update_accepts_other_correct_styles():
+    from gan_course import training  # the trainer's own rule, lerp_, and averaged buffers pass
+
+    assert checks.check_ema_update(ref.ema_update, quiet=True).ok
+    assert checks.check_ema_update(_ema(lambda a, p, d: a.lerp(p, 1 - d)), quiet=True).ok
+
+    @torch.no_grad()
+    def averaged_buffers(G_ema, G, decay):
+        for a, p in zip(G_ema.state_dict().values(), G.state_dict().values(), strict=True):
+            a.copy_(a * decay + p * (1 - decay) if a.dtype.is_floating_point else p)
+
+    assert checks.check_ema_update(averaged_buffers, quiet=True).ok
+    assert training.Trainer._update_ema  # the lesson compares with it
+
+
+def test_ema_update_rejects():
+    rejects(checks.check_ema_update, todo, "not written yet")
+    rejects(checks.check_ema_update, _ema(lambda a, p, d: d * p + (1 - d) * a), "swapped")
+    rejects(checks.check_ema_update, _ema(lambda a, p, d: p), "copy of G")
+    rejects(checks.check_ema_update, _ema(lambda a, p, d: a), "did not change")
+    rejects(checks.check_ema_update, _ema(lambda a, p, d: 0.5 * (a + p)), "parameter 0",
+            "decay * G_ema")
+
+    def rebinds(G_ema, G, decay):
+        for a, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+            a = decay * a + (1 - decay) * p  # noqa: PLW2901 - the mistake under test
+
+    rejects(checks.check_ema_update, rebinds, "in place")
+
+    def no_grad_missing(G_ema, G, decay):
+        for a, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+            a.mul_(decay).add_(p, alpha=1 - decay)
+
+    rejects(checks.check_ema_update, no_grad_missing, "torch.no_grad()")
+
+    @torch.no_grad()
+    def no_buffers(G_ema, G, decay):
+        for a, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+            a.lerp_(p, 1 - decay)
+
+    rejects(checks.check_ema_update, no_buffers, "running statistics", "copy_")
+
+    @torch.no_grad()
+    def moves_G(G_ema, G, decay):
+        for a, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+            p.lerp_(a, decay)
+            a.copy_(p)
+
+    rejects(checks.check_ema_update, moves_G, "G's own weights")
+
+
+# ---- least squares and hinge ------------------------------------------------------------------
+
+
+def test_least_squares_and_hinge_accept_references_and_the_package():
+    from gan_course import losses
+
+    assert checks.check_least_squares_losses(ref.least_squares_losses, quiet=True).ok
+    assert checks.check_hinge_losses(ref.hinge_losses, quiet=True).ok
+    assert checks.check_least_squares_losses(
+        lambda r, f: (losses.d_loss_least_squares(r, f), losses.g_loss_least_squares(f)),
+        quiet=True).ok
+    assert checks.check_hinge_losses(
+        lambda r, f: (losses.d_loss_hinge(r, f), losses.g_loss_hinge(f)), quiet=True).ok
+
+
+def test_least_squares_rejects():
+    def ls(d_fn=None, g_fn=None):
+        def fn(r, f):
+            d, g = ref.least_squares_losses(r, f)
+            return (d_fn(r, f) if d_fn else d), (g_fn(r, f) if g_fn else g)
+        return fn
+
+    rejects(checks.check_least_squares_losses, todo, "not written yet")
+    rejects(checks.check_least_squares_losses, lambda r, f: ref.least_squares_losses(r, f)[0],
+            "pair")
+    rejects(checks.check_least_squares_losses,
+            ls(lambda r, f: ((r - 1) ** 2).mean() + (f ** 2).mean()), "1/2 is missing")
+    rejects(checks.check_least_squares_losses, ls(g_fn=lambda r, f: 0.5 * (f ** 2).mean()),
+            "target 1")
+    rejects(checks.check_least_squares_losses,
+            lambda r, f: ref.least_squares_losses(torch.sigmoid(r), torch.sigmoid(f)), "sigmoid")
+    rejects(checks.check_least_squares_losses,
+            ls(lambda r, f: 0.5 * (r ** 2).mean() + 0.5 * ((f - 1) ** 2).mean()), "swapped")
+    rejects(checks.check_least_squares_losses,
+            ls(lambda r, f: 0.5 * ((r - 1) ** 2).sum() + 0.5 * (f ** 2).sum()), "not the sum")
+    rejects(checks.check_least_squares_losses, ls(lambda r, f: 0.5 * (r - 1) ** 2), "scalar")
+
+
+def test_hinge_rejects():
+    def hinge(d_fn=None, g_fn=None):
+        def fn(r, f):
+            d, g = ref.hinge_losses(r, f)
+            return (d_fn(r, f) if d_fn else d), (g_fn(r, f) if g_fn else g)
+        return fn
+
+    rejects(checks.check_hinge_losses, todo, "not written yet")
+    rejects(checks.check_hinge_losses, hinge(g_fn=lambda r, f: F.relu(1 - f).mean()),
+            "D's only")
+    rejects(checks.check_hinge_losses, hinge(lambda r, f: (1 - r).mean() + (1 + f).mean()),
+            "max(0, .) is missing")
+    rejects(checks.check_hinge_losses, hinge(lambda r, f: F.relu(1 + r).mean() + F.relu(1 - f).mean()),
+            "swapped")
+    rejects(checks.check_hinge_losses, hinge(g_fn=lambda r, f: f.mean()), "wrong sign")
+    rejects(checks.check_hinge_losses, hinge(g_fn=lambda r, f: -f.sum()), "sum")
+    rejects(checks.check_hinge_losses, hinge(g_fn=lambda r, f: -f.detach().mean()),
+            "no gradient")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from checkhelp import rejects
 from torch import nn
 
@@ -158,3 +159,21 @@ def test_ablation_forgets_reshape():
     def no_unflatten(latent_dim=100, c=16):
         return nn.Sequential(*list(_g()(latent_dim, c))[1:])
     rejects(checks.check_generator_without_batchnorm, no_unflatten, "(B, 100)")
+
+
+# ---- the outcome check on images ------------------------------------------------------------
+
+
+def test_check_digits_passes_real_digits_and_names_what_falls_short():
+    from gan_course import data, presets
+
+    images, labels = data.load_mnist(source="bundled")
+    assert checks.check_digits(images[:2000], quiet=True).ok  # real digits pass
+    rejects(checks.check_digits, images[labels == 3][:500], "classes", "mode collapse")
+    noise = torch.rand(500, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    rejects(checks.check_digits, noise, "FID-like at most")
+    rejects(checks.check_digits, torch.zeros(8, 1, 32, 32), "(N, 1, 28, 28)")
+    rejects(checks.check_digits, torch.full((8, 1, 28, 28), float("nan")), "NaN")
+    rejects(checks.check_digits, presets.mnist_trainer("dcgan", seed=0, set_threads=False),
+            "trained only 0 steps")
+    rejects(checks.check_digits, "digits", "expected a dashboard")

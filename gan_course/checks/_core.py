@@ -22,7 +22,8 @@ from torch import Tensor, nn
 from gan_course.checks import _progress
 
 __all__ = ["Feedback", "compare", "close", "as_float64", "run_learner", "run", "forgot_return",
-           "typical_mistake", "diagnose", "leaf_modules", "finish"]
+           "typical_mistake", "diagnose", "leaf_modules", "finish", "reference", "solution",
+           "yours_or_reference", "check_prediction"]
 
 
 @dataclass
@@ -166,3 +167,143 @@ def finish(problem: str | None, success: str, *, quiet: bool = False) -> Feedbac
         print(repr(fb))
     _progress.record(fb.ok, fb.message)  # for the lesson's progress table (gc.checks.progress)
     return fb
+
+
+# --------------------------------------------------------------------------- reference answers
+# Added for the lessons' build cells (issue 18): the reference answers, reachable on request.
+
+SOLUTIONS = "gan_course.solutions"
+
+
+def _split_name(name: object) -> tuple[str, str]:
+    if not isinstance(name, str) or not name.startswith("lesson"):
+        raise ValueError(f"expected a name like 'lesson01.fit_gaussian' (lesson, dot, function), "
+                         f"got {name!r}")
+    lesson, _, attr = name.partition(".")
+    return lesson, attr
+
+
+def _solutions_module(lesson: str):
+    import importlib
+    import pkgutil
+
+    import gan_course.solutions as package
+
+    lessons = sorted(m.name for m in pkgutil.iter_modules(package.__path__))
+    if lesson not in lessons:
+        raise ValueError(f"no reference answers for {lesson!r}; there are: {', '.join(lessons)}")
+    return importlib.import_module(f"{SOLUTIONS}.{lesson}")
+
+
+def reference(name: str) -> Any:
+    """The reference answer ``name`` ("lessonNN.function"), from ``gan_course.solutions``.
+
+    Raises:
+        ValueError: naming the answers that exist, when ``name`` is not one of them.
+    """
+    lesson, attr = _split_name(name)
+    module = _solutions_module(lesson)
+    names = list(getattr(module, "__all__", []))
+    if attr not in names:
+        raise ValueError(f"no reference answer {name!r}; {lesson} has: {', '.join(names)}")
+    return getattr(module, attr)
+
+
+def _source(module: Any, attr: str) -> str:
+    """The source of one module-level name: a function or class, or a constant's assignment."""
+    import ast
+    import inspect
+
+    obj = getattr(module, attr)
+    if inspect.isfunction(obj) or inspect.isclass(obj):
+        return inspect.getsource(obj)
+    text = inspect.getsource(module)
+    for node in ast.parse(text).body:  # a constant: print the statement that assigns it
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
+            return ast.get_source_segment(text, node) + "\n"
+    return f"{attr} = {obj!r}\n"
+
+
+def solution(name: str) -> None:
+    """Print a reference answer's source, on request: ``gc.checks.solution("lesson01.fit_gaussian")``.
+
+    ``solution("lesson01")`` lists the names that lesson has. Try the exercise first: the
+    checks and the hints are there to get you to an answer of your own. Never raises: a wrong
+    name prints what exists.
+    """
+    try:
+        lesson, attr = _split_name(name)
+        module = _solutions_module(lesson)
+        if not attr:
+            print(f"{lesson}'s reference answers: {', '.join(module.__all__)}")
+            return
+        reference(name)
+    except ValueError as err:
+        print(f"❌ {err}")
+        return
+    print(f"# gan_course/solutions/{lesson}.py: {attr}\n\n{_source(module, attr).rstrip()}")
+
+
+def yours_or_reference(fn: Any, passed: Any, name: str) -> Any:
+    """After a build cell's check: ``fn`` when the check passed, else the reference answer.
+
+    The lesson then goes on with whichever you get; a one-line note says when it is the
+    reference. ``passed`` is the check's Feedback (truthy when ok) or a bool.
+    """
+    if passed:
+        return fn
+    print(f"💡 The lesson goes on with the reference {name} until yours passes (re-run the cell "
+          f"above, then this one); gc.checks.solution({name!r}) prints it if you want it.")
+    return reference(name)
+
+
+# --------------------------------------------------------------------------- predict, then run
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def check_prediction(prediction: Any, answer: Any, *, tolerance: float = 0.0,
+                     choices: tuple | list | None = None, fmt: str = "{}", why: str = "",
+                     quiet: bool = False) -> Feedback:
+    """Compare the learner's committed prediction with what the run measured; always show it.
+
+    Args:
+        prediction: the learner's value (``...`` while they have not predicted yet).
+        answer: what the cell measured (a number, or one of ``choices``).
+        tolerance: a numeric prediction counts as right within this absolute distance.
+        choices: the allowed answers when the prediction is a word (compared case-insensitively).
+        fmt: how to show numbers, e.g. ``"{:.1%}"``.
+        why: one sentence explaining the answer, printed either way.
+
+    Returns:
+        Feedback, ok when the prediction was right. Never raises.
+    """
+    def show(v: Any) -> str:
+        return fmt.format(v) if _is_number(v) else repr(v) if isinstance(v, str) else str(v)
+
+    def said(ok: bool, message: str) -> Feedback:
+        fb = Feedback(ok, message + (f" {why}" if why else ""))
+        if not quiet:
+            print(f"💡 {fb.message}" if prediction is Ellipsis or prediction is None else repr(fb))
+        return fb
+
+    if prediction is Ellipsis or prediction is None:
+        return said(False, f"No prediction yet (set it above and run again to test yourself). "
+                           f"The run gives {show(answer)}.")
+    if choices is not None:
+        options = [str(c).strip().lower() for c in choices]
+        if str(prediction).strip().lower() not in options:
+            return said(False, f"Your prediction {prediction!r} is not one of {list(choices)}; "
+                               f"the run gives {show(answer)}.")
+        right = str(prediction).strip().lower() == str(answer).strip().lower()
+    elif _is_number(prediction) and _is_number(answer):
+        right = abs(float(prediction) - float(answer)) <= tolerance
+    else:
+        return said(False, f"Expected a number as the prediction, got {prediction!r}; the run "
+                           f"gives {show(answer)}.")
+    within = f" (within {show(tolerance)})" if tolerance and choices is None else ""
+    result = f"you predicted {show(prediction)}, the run gives {show(answer)}."
+    return said(right, f"Right{within}: {result}" if right else f"Not this time: {result}")

@@ -23,7 +23,8 @@ from torch import Tensor, nn
 from gan_course.checks._core import Feedback, as_float64, close, compare, finish, run, run_learner
 from gan_course.solutions import lesson04 as ref
 
-__all__ = ["check_d_loss", "check_g_loss", "check_logit_grads", "check_train_step"]
+__all__ = ["check_d_loss", "check_g_loss", "check_logit_grads", "check_train_step",
+           "check_ema_update", "check_least_squares_losses", "check_hinge_losses"]
 
 
 def _run(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
@@ -351,8 +352,8 @@ def check_train_step(fn: Callable[..., Any], *, quiet: bool = False) -> Feedback
     """
     problem = _train_step_problem(fn)
     return finish(problem, "train_step: D steps first on detached fakes, then G steps through "
-                  "the updated, frozen D (no gradient into D, D unchanged), and D is unfrozen "
-                  "again; every gradient matches the reference.", quiet=quiet)
+                  "the updated D (which G's step leaves unchanged, and not frozen afterwards); "
+                  "every gradient matches the reference.", quiet=quiet)
 
 
 def _train_step_problem(fn: Callable[..., Any]) -> str | None:
@@ -379,6 +380,10 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
         return err
     candidates = [z] + [n for n in noise_seen if n.shape == z.shape and not torch.equal(n, z)]
     n_d, n_g = log.steps.count("D"), log.steps.count("G")
+    if log.steps[:2] == ["D", "G"] and n_d == 2 and n_g == 1:
+        return ("opt_D.step() ran again after G's update: D was trained on G's step (with the "
+                "gradient of G's loss, which rewards D for calling fakes real). In G's turn only "
+                "opt_G steps; D's gradients from loss_G.backward() are left unused")
     if n_d != 1 or n_g != 1:
         what = []
         if n_d != 1:
@@ -395,10 +400,11 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
                 "(x_fake = G(z).detach(), or compute them under torch.no_grad()); D's step must "
                 "not train G")
     got_D = log.grads_at_step["D"]
-    expected = _reference(G0, D0, x_real, z)
-    for z_d in candidates:  # the z D's fakes came from: passed in, or drawn inside
-        if _same(got_D, _reference(G0, D0, x_real, z_d)["D"]):
-            expected = _reference(G0, D0, x_real, z_d)
+    expected, z_d = _reference(G0, D0, x_real, z), z
+    for z_try in candidates:  # the z D's fakes came from: passed in, or drawn inside
+        swapped = _grads(ref.d_loss(D0(G0(z_try).detach()), D0(x_real)), D0)
+        if _same(got_D, _reference(G0, D0, x_real, z_try)["D"]) or _same(got_D, swapped):
+            expected, z_d = _reference(G0, D0, x_real, z_try), z_try
             break
     if all(g is None for g in got_D) or ("D", "D") not in log.grad_into:
         return ("opt_D.step() ran, but loss_D.backward() gave D no new gradient: compute loss_D "
@@ -410,6 +416,10 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
         if _same(got_D, _neg(expected["D"])):
             return ("D's gradient has the wrong sign: D's loss is -V = -(E[log D(x)] + "
                     "E[log(1 - D(G(z)))]) (minimising it ascends V)")
+        if _same(got_D, _grads(ref.d_loss(D0(G0(z_d).detach()), D0(x_real)), D0)):
+            return ("D's gradient is that of a loss with the labels swapped: the real batch "
+                    "scored as fake and the fakes as real. D's loss is d_loss(D(x_real), "
+                    "D(x_fake)): real logits first")
         if _same(got_D, [0.5 * g for g in expected["D"]]):
             return ("D's gradient is half the reference's: you averaged the real and fake terms "
                     "(or took one mean over both batches); D's loss adds the two means")
@@ -448,3 +458,165 @@ def _train_step_problem(fn: Callable[..., Any]) -> str | None:
                 "requires_grad=False): call D.requires_grad_(True) at the end, or the next D "
                 "step learns nothing")
     return None
+
+
+# --------------------------------------------------------------------------- 5. G's weight average
+
+
+def _ema_pair() -> tuple[nn.Module, nn.Module]:
+    """A tiny G with BatchNorm, trained a little (its buffers moved), and an older copy of it."""
+    torch.manual_seed(21)
+    G = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    G_ema = copy.deepcopy(G).eval()
+    with torch.no_grad():
+        for p in G.parameters():
+            p.add_(torch.randn(p.shape))  # G has moved on since G_ema was its copy
+    G.train()(torch.randn(8, 3) + 1.0)  # one forward in train mode: BatchNorm's statistics move
+    return G_ema, G
+
+
+def _ema_problem(fn: Callable[..., Any]) -> str | None:
+    G_ema, G = _ema_pair()
+    G_before = copy.deepcopy(G)
+    avg_want, avg_got = copy.deepcopy(G_ema), copy.deepcopy(G_ema)
+    for decay in (0.9, 0.75):  # two calls in a row: the second averages the first's result
+        old = [p.detach().clone() for p in avg_got.parameters()]
+        ref.ema_update(avg_want, G, decay)
+        _, err = run_learner(fn, avg_got, G, decay)
+        if err:
+            if "in-place" in err or "leaf Variable" in err:
+                err += (": the weights require gradients, so an in-place update needs "
+                        "torch.no_grad() around it (or the @torch.no_grad() decorator)")
+            return err
+        got = [p.detach() for p in avg_got.parameters()]
+        want = [p.detach() for p in avg_want.parameters()]
+        if any(not torch.equal(p, q) for p, q in zip(G.parameters(), G_before.parameters(),
+                                                      strict=True)):
+            return "your function changed G's own weights: only the average G_ema changes"
+        if all(torch.equal(g, o) for g, o in zip(got, old, strict=True)):
+            return ("G_ema's weights did not change (is the body still `...`?): change each of "
+                    "its tensors in place, with in-place methods such as mul_, add_ or lerp_; "
+                    "`p_avg = ...` only gives the name a new tensor")
+        if all(torch.allclose(g, p.detach()) for g, p in zip(got, G.parameters(), strict=True)):
+            return "G_ema became a copy of G: the average keeps a share `decay` of its old value"
+        swapped = [(1 - decay) * o + decay * p.detach() for o, p in zip(old, G.parameters(),
+                                                                       strict=True)]
+        if all(torch.allclose(g, s, atol=1e-6) for g, s in zip(got, swapped, strict=True)):
+            return (f"with decay {decay} the average moved {decay:.0%} of the way to G: the "
+                    "weights are swapped. decay multiplies the *old average*, 1 - decay the "
+                    "new weights")
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            diff = compare(g, w, name=f"parameter {i} of G_ema (decay {decay})", atol=1e-6)
+            if diff:
+                return diff + ": the average is decay * G_ema + (1 - decay) * G"
+    # Buffers: copied, as the trainer does, or averaged like the weights (some libraries do);
+    # left as they were, G_ema would normalise with statistics of long-gone weights.
+    untouched = dict(_ema_pair()[0].named_buffers())
+    for (name, b), b_got in zip(G.named_buffers(), avg_got.buffers(), strict=True):
+        if not b.dtype.is_floating_point or torch.allclose(b_got, b):
+            continue
+        start = untouched[name]
+        averaged = 0.75 * (0.9 * start + 0.1 * b) + 0.25 * b  # the two calls above, averaged
+        if torch.allclose(b_got, start):
+            return (f"the buffer {name!r} (BatchNorm's running statistics) was not updated: "
+                    "copy G's buffers into G_ema (b_avg.copy_(b) for each pair of "
+                    "G_ema.buffers() and G.buffers())")
+        if not torch.allclose(b_got, averaged, atol=1e-6):
+            return (f"the buffer {name!r} holds neither G's value nor the average: copy G's "
+                    "buffers (b_avg.copy_(b))")
+    return None
+
+
+def check_ema_update(fn: Callable[..., Any], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(G_ema, G, decay)``: the average ``decay * G_ema + (1 - decay) * G`` of each
+    parameter, in place on ``G_ema``; G's buffers (BatchNorm's statistics) copied into G_ema."""
+    return finish(_ema_problem(fn), "ema_update: every weight of G_ema moved (1 - decay) of the "
+                  "way towards G's, in place; G untouched; BatchNorm's statistics follow G's.",
+                  quiet=quiet)
+
+
+# --------------------------------------------------------------------------- 6. least squares, hinge
+
+
+def _pair_losses(fn: Callable[..., Any], name: str, reference: Callable[..., Any],
+                 variants: Callable[[Tensor, Tensor], dict[str, tuple[Tensor, Tensor]]]
+                 ) -> str | None:
+    """Shared by the least-squares and hinge checks: ``fn(d_real, d_fake) -> (loss_D, loss_G)``."""
+    gen = torch.Generator().manual_seed(31)
+    cases = [(1.5 * torch.randn(64, generator=gen) + 0.8, 1.5 * torch.randn(64, generator=gen) - 0.8),
+             (torch.randn(32, generator=gen) - 3.0, torch.randn(48, generator=gen) + 2.5)]
+    for d_real, d_fake in cases:
+        r, f = d_real.clone().requires_grad_(True), d_fake.clone().requires_grad_(True)
+        got, err = _run(fn, r, f)
+        if err:
+            return err
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return f"expected a pair (loss_D, loss_G), got {type(got).__name__}"
+        want = reference(d_real, d_fake)
+        for who, g, w in zip(("loss_D", "loss_G"), got, want, strict=True):
+            problem = _scalar_problem(g, d_real.numel())
+            if problem:
+                return f"{who}: {problem}"
+            if compare(g, w, name=who) is None:
+                if not (isinstance(g, Tensor) and g.requires_grad):
+                    return f"{who} has no gradient: keep it a tensor computed from the scores"
+                continue
+            k = 0 if who == "loss_D" else 1
+            why = next((text for text, pair in variants(d_real, d_fake).items()
+                        if close(g, pair[k], atol=1e-5)), None)
+            say = f"{who}: expected {w.item():.4f}, got {float(as_float64(g)):.4f}"
+            return f"{say}: {why}" if why else f"{say} (check it against the formula of {name})"
+    return None
+
+
+def _ls_variants(r: Tensor, f: Tensor) -> dict[str, tuple[Tensor, Tensor]]:
+    d, g = ref.least_squares_losses(r, f)
+    sr, sf = torch.sigmoid(r), torch.sigmoid(f)
+    return {
+        "the factor 1/2 is missing (the course writes it, as Mao et al. do: it halves the "
+        "gradient, so the dashboard's numbers match)": (2 * d, 2 * g),
+        "you applied a sigmoid: least squares works on D's raw scores, which are pushed towards "
+        "the targets 1 (real) and 0 (fake)": ref.least_squares_losses(sr, sf),
+        "the targets are swapped: real scores go towards 1, fake scores towards 0":
+            (0.5 * (r ** 2).mean() + 0.5 * ((f - 1) ** 2).mean(), g),
+        "G's target is 0, D's label for fakes: G wants D to score its fakes as real, target 1":
+            (d, 0.5 * (f ** 2).mean()),
+        "use the mean over each batch, not the sum":
+            (0.5 * ((r - 1) ** 2).sum() + 0.5 * (f ** 2).sum(), 0.5 * ((f - 1) ** 2).sum()),
+        "you averaged the real and fake terms: D's loss adds the two (each with its 1/2)":
+            (0.5 * d, g),
+    }
+
+
+def check_least_squares_losses(fn: Callable[..., Any], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(d_real, d_fake) -> (loss_D, loss_G)``: the least-squares losses on raw scores,
+    loss_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2], loss_G = 1/2 E[(D(G(z)) - 1)^2]."""
+    return finish(_pair_losses(fn, "least squares", ref.least_squares_losses, _ls_variants),
+                  "least_squares_losses: D pulls real scores to 1 and fake scores to 0, G pulls "
+                  "its fakes' scores to 1, on raw scores.", quiet=quiet)
+
+
+def _hinge_variants(r: Tensor, f: Tensor) -> dict[str, tuple[Tensor, Tensor]]:
+    d, g = ref.hinge_losses(r, f)
+    return {
+        "G's loss has a max(0, .): the hinge is D's only; G simply raises its fakes' scores, "
+        "loss_G = -E[D(G(z))]": (d, F.relu(1 - f).mean()),
+        "the max(0, .) is missing: without it D's loss is the Wasserstein critic's, plus 2, and "
+        "D keeps pushing scores that are already past the margin":
+            ((1 - r).mean() + (1 + f).mean(), g),
+        "the signs inside the hinges are swapped: real scores should rise above +1, fake scores "
+        "fall below -1": (F.relu(1 + r).mean() + F.relu(1 - f).mean(), g),
+        "G's loss has the wrong sign: G wants its fakes' scores *high*": (d, f.mean()),
+        "use the mean over each batch, not the sum":
+            (F.relu(1 - r).sum() + F.relu(1 + f).sum(), -f.sum()),
+        "you applied a sigmoid: the hinge works on raw scores":
+            ref.hinge_losses(torch.sigmoid(r), torch.sigmoid(f)),
+    }
+
+
+def check_hinge_losses(fn: Callable[..., Any], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(d_real, d_fake) -> (loss_D, loss_G)``: the hinge losses on raw scores,
+    loss_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))], loss_G = -E[D(G(z))]."""
+    return finish(_pair_losses(fn, "the hinge loss", ref.hinge_losses, _hinge_variants),
+                  "hinge_losses: D stops pushing a score once it is past its margin (+1 real, "
+                  "-1 fake); G raises its fakes' scores.", quiet=quiet)

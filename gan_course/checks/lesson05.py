@@ -22,7 +22,7 @@ from gan_course.checks._core import Feedback, finish, forgot_return, leaf_module
 from gan_course.solutions import lesson05 as ref
 
 __all__ = ["check_dcgan_init", "check_discriminator", "check_receptive_field",
-           "check_generator_without_batchnorm"]
+           "check_generator_without_batchnorm", "check_digits"]
 
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool2d)
 _CONVS = (nn.Conv2d, nn.ConvTranspose2d)
@@ -229,3 +229,75 @@ def check_generator_without_batchnorm(fn: Callable[..., nn.Module], *,
     """``fn(latent_dim, c)``: the DCGAN generator with its BatchNorm layers removed."""
     return finish(_ablation_problem(fn), "the DCGAN generator without BatchNorm: same convs "
                   "(with biases), ReLU, tanh, z (B, latent_dim) -> (B, 1, 28, 28).", quiet=quiet)
+
+
+# --------------------------------------------------------------------------- an outcome check
+
+
+def _digit_images(obj: Any, n: int) -> tuple[torch.Tensor | None, int | None, str | None]:
+    """(images (n, 1, 28, 28), steps trained or None, problem): from a dashboard, a trainer or
+    a batch of images."""
+    from gan_course.training import Trainer
+
+    if isinstance(obj, torch.Tensor):
+        return obj.detach(), None, None
+    trainer = getattr(obj, "trainer", obj)
+    if not isinstance(trainer, Trainer):
+        return None, None, (f"expected a dashboard, a Trainer or a batch of images, got "
+                            f"{type(obj).__name__}")
+    if getattr(obj, "running", False):
+        return None, None, ("the dashboard is still training: press Pause (or let the run "
+                            "finish), then run this cell again")
+    gen = torch.Generator().manual_seed(2024)  # the same noise for every call
+    z = torch.randn(n, trainer.config.latent_dim, generator=gen)
+    if trainer.config.noise == "uniform":
+        z = torch.rand(n, trainer.config.latent_dim, generator=gen) * 2 - 1
+    return trainer.generate(z), trainer.step_count, None
+
+
+def check_digits(obj: Any, *, min_classes: int = 10, max_fid: float = 100.0,
+                 min_inception: float = 7.0, max_share: float = 0.25, min_steps: int = 500,
+                 n: int = 2000, quiet: bool = False) -> Feedback:
+    """Does the learner's MNIST GAN draw digits? An outcome check on images.
+
+    Draws ``n`` digits (G's weight average when the trainer keeps one; a fixed noise batch),
+    scores them with the course classifier (`metrics.mnist_scores`) and asks for all of:
+    at least ``min_classes`` digit classes, no class above ``max_share`` of the samples, an
+    FID-like distance of at most ``max_fid`` and an IS-like score of at least
+    ``min_inception``. The defaults are met by lesson 5's DCGAN after about 2,000 steps.
+
+    Args:
+        obj: a `live.Dashboard` (paused), a `Trainer`, or images (n, 1, 28, 28) in [-1, 1].
+        min_steps: a trainer must have trained at least this many steps.
+    """
+    from gan_course import metrics
+
+    images, steps, problem = _digit_images(obj, n)
+    if problem:
+        return finish(problem, "", quiet=quiet)
+    if steps is not None and steps < min_steps:
+        return finish(f"the GAN trained only {steps} steps; train at least {min_steps} (press "
+                      "Start, or run the cells above in learner mode)", "", quiet=quiet)
+    if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
+        return finish(f"expected images of shape (N, 1, 28, 28), got {tuple(images.shape)}", "",
+                      quiet=quiet)
+    if not torch.isfinite(images).all():
+        return finish("G outputs NaN or inf: the run diverged; reset and lower the learning "
+                      "rates", "", quiet=quiet)
+    s = metrics.mnist_scores(images.clamp(-1, 1))
+    share = max(s["class_hist"])
+    got = (f"{s['class_coverage']}/10 classes (largest {share:.0%}), FID-like {s['fid']:.0f}, "
+           f"IS-like {s['inception_score']:.2f}" + (f" after {steps} steps" if steps else ""))
+    short = []
+    if s["class_coverage"] < min_classes or share > max_share:
+        short.append(f"at least {min_classes} classes and none above {max_share:.0%} (fewer, "
+                     "or one class taking over, is mode collapse: look at the grid)")
+    if s["fid"] > max_fid:
+        short.append(f"FID-like at most {max_fid:.0f} (lower is closer to real digits; it falls "
+                     "with training)")
+    if s["inception_score"] < min_inception:
+        short.append(f"IS-like at least {min_inception:.1f} (confident, varied classes)")
+    if short:
+        return finish(f"{got}; needed " + "; ".join(short), "", quiet=quiet)
+    return finish(None, f"digits: {got} (needed >= {min_classes} classes, FID-like <= "
+                  f"{max_fid:.0f}, IS-like >= {min_inception:.1f}).", quiet=quiet)
