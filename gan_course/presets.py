@@ -181,7 +181,8 @@ MNIST_RECIPES: dict[str, tuple[str, Any, Any, dict[str, Any], int]] = {
 
 
 def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device | str = "cpu",
-                  source: str = "bundled", set_threads: bool = True, **overrides: Any) -> Trainer:
+                  source: str = "bundled", set_threads: bool = True,
+                  real: data.TensorSampler | None = None, **overrides: Any) -> Trainer:
     """A `Trainer` on MNIST for a key of `MNIST_RECIPES`.
 
     Args:
@@ -191,6 +192,8 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
         device: where to train.
         source: MNIST source for `data.load_mnist` ("bundled" works offline).
         set_threads: pin torch's CPU threads to the recipe's count (2 for these conv nets).
+        real: a (labelled) sampler to train on instead of ``source``'s digits (lesson 11 trains
+            the conditional GAN on a scarce subset only).
         **overrides: `GANConfig` fields that replace the recipe's.
     """
     if model not in MNIST_RECIPES:
@@ -198,7 +201,8 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     _, make_G, make_D, config, threads = MNIST_RECIPES[model]
     if set_threads:
         torch.set_num_threads(threads)
-    images, labels = data.load_mnist(source=source)
+    if real is None:
+        real = data.TensorSampler(*data.load_mnist(source=source))
 
     def build() -> tuple[torch.nn.Module, torch.nn.Module]:
         return make_G(), make_D()
@@ -207,4 +211,4 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     torch.manual_seed(seed)
     G, D = build()
     cfg = GANConfig(**{**config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device, build=build)
+    return Trainer(G, D, real, cfg, device=device, build=build)
