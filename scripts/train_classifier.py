@@ -128,7 +128,7 @@ def main() -> None:
     print(f"validation accuracy {val_acc:.4f}; wrote {args.out} "
           f"({args.out.stat().st_size / 1e3:.0f} kB), sha256 {digest}")
     if digest != CLASSIFIER_SHA256:
-        print(f"set CLASSIFIER_SHA256 = {digest!r} in gan_course/metrics.py: the course checks "
+        print(f"set CLASSIFIER_SHA256 = {digest!r} in gan_course/metrics/mnist.py: the course checks "
               "the file against it on every load")
 
 

@@ -196,15 +196,15 @@ def test_a_damaged_classifier_file_is_refused(tmp_path, monkeypatch):
     blob = bytearray(damaged.read_bytes())
     blob[len(blob) // 2] ^= 0x01
     damaged.write_bytes(bytes(blob))
-    monkeypatch.setattr(metrics, "CLASSIFIER_PATH", damaged)
-    metrics._checkpoint.cache_clear()
-    metrics._classifier_on.cache_clear()
+    monkeypatch.setattr(metrics.mnist, "CLASSIFIER_PATH", damaged)
+    metrics.mnist._checkpoint.cache_clear()
+    metrics.mnist._classifier_on.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="sha256"):
             metrics.load_classifier()
     finally:
-        metrics._checkpoint.cache_clear()
-        metrics._classifier_on.cache_clear()
+        metrics.mnist._checkpoint.cache_clear()
+        metrics.mnist._classifier_on.cache_clear()
 
 
 # --------------------------------------------------------------------------- 5. reset to a seed

@@ -1,10 +1,9 @@
-"""gan_course.metrics against closed forms and known cases."""
+"""gan_course.metrics.toy (2-D and 1-D toy metrics) against closed forms and known cases."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
@@ -22,13 +21,6 @@ def mixture_samples(centres: torch.Tensor, n: int, std: float, seed: int = 0) ->
     g = torch.Generator().manual_seed(seed)
     which = torch.randint(0, len(centres), (n,), generator=g)
     return centres[which] + std * torch.randn(n, 2, generator=g, dtype=torch.float64)
-
-
-@pytest.fixture(scope="module")
-def real_digits() -> tuple[torch.Tensor, torch.Tensor]:
-    from gan_course.data import load_mnist
-
-    return load_mnist(source="bundled")
 
 
 # ---- 2-D toys --------------------------------------------------------------------------------
@@ -124,71 +116,6 @@ def test_js_1d_against_density():
         metrics.js_divergence_1d(x, normal)
 
 
-# ---- Frechet distance ------------------------------------------------------------------------
-
-
-def test_frechet_distance_closed_forms():
-    # 1-D Gaussians: (m1 - m2)^2 + (s1 - s2)^2.
-    assert metrics.frechet_distance([0.0], [[4.0]], [1.0], [[1.0]]) == pytest.approx(2.0)
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(6, 6))
-    sigma = a @ a.T
-    assert metrics.frechet_distance(np.ones(6), sigma, np.ones(6), sigma) == pytest.approx(
-        0.0, abs=1e-8)
-    # Diagonal covariances: sum over dims of (sqrt(s1) - sqrt(s2))^2.
-    s1, s2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 4.0, 1.0])
-    expected = np.sum((np.sqrt(s1) - np.sqrt(s2)) ** 2)
-    assert metrics.frechet_distance(np.zeros(3), np.diag(s1), np.zeros(3), np.diag(s2)) == (
-        pytest.approx(expected))
-
-
-# ---- MNIST classifier scores -----------------------------------------------------------------
-
-
-def test_classifier_outputs(real_digits):
-    images, labels = real_digits
-    probs = metrics.classifier_probs(images[-500:])
-    feats = metrics.classifier_features(images[:7, 0])  # (N, 28, 28) works too
-    assert probs.shape == (500, 10) and torch.allclose(probs.sum(1), torch.ones(500), atol=1e-5)
-    assert (probs.argmax(1) == labels[-500:]).float().mean() > 0.97
-    assert feats.shape == (7, metrics.load_classifier().feature_dim) and (feats >= 0).all()
-
-
-def test_mnist_scores_real_digits_and_noise(real_digits):
-    images, _ = real_digits
-    g = torch.Generator().manual_seed(0)
-    order = torch.randperm(len(images), generator=g)
-    halves = metrics.mnist_scores(images[order[:3000]], real=images[order[3000:6000]])
-    assert halves["inception_score"] > 8
-    assert halves["class_coverage"] == 10
-    assert halves["confidence"] > 0.95
-    assert sum(halves["class_hist"]) == pytest.approx(1.0)
-    noise = metrics.mnist_scores(torch.rand(1000, 1, 28, 28, generator=g) * 2 - 1)
-    assert halves["fid"] < 5
-    assert noise["fid"] > 100 * halves["fid"]
-    assert noise["inception_score"] < 2
-
-
-def test_mnist_scores_one_repeated_digit(real_digits):
-    images, _ = real_digits
-    uint8 = ((images[0, 0] + 1) * 127.5).round().to(torch.uint8)
-    scores = metrics.mnist_scores(uint8.expand(200, 28, 28))
-    assert scores["inception_score"] == pytest.approx(1.0, abs=1e-6)
-    assert scores["class_coverage"] == 1
-    assert max(scores["class_hist"]) == 1.0
-
-
-@pytest.mark.parametrize("bad, message", [
-    (torch.zeros(4, 3, 28, 28), r"expected x_fake of shape \(N, 1, 28, 28\) or \(N, 28, 28\)"),
-    (torch.zeros(4, 32, 32), r"got \(4, 32, 32\)"),
-    (torch.zeros(4, 28, 28, dtype=torch.int64), "uint8"),
-    (torch.full((4, 28, 28), 3.0), r"in \[-1, 1\]"),
-])
-def test_mnist_scores_bad_inputs(bad, message):
-    with pytest.raises(ValueError, match=message):
-        metrics.mnist_scores(bad)
-
-
 def test_toy_metrics_bad_shapes():
     with pytest.raises(ValueError, match=r"expected samples x of shape \(N, 2\)"):
         metrics.mode_stats(torch.zeros(10, 3), ring_modes(), RING_STD)
@@ -196,20 +123,3 @@ def test_toy_metrics_bad_shapes():
         metrics.mode_stats(torch.zeros(10, 2), torch.zeros(8), RING_STD)
     with pytest.raises(ValueError, match=r"expected x of shape \(N,\) or \(N, 1\)"):
         metrics.wasserstein_1d(torch.zeros(10, 2), torch.zeros(10))
-    with pytest.raises(ValueError, match=r"expected mu1, mu2 of shape \(D,\)"):
-        metrics.frechet_distance(np.zeros(3), np.eye(2), np.zeros(3), np.eye(3))
-
-
-def test_missing_weights_name_the_rebuild_script(monkeypatch, tmp_path):
-    monkeypatch.setattr(metrics, "CLASSIFIER_PATH", tmp_path / "absent.pt")
-    metrics._checkpoint.cache_clear()
-    metrics._classifier_on.cache_clear()
-    try:
-        with pytest.raises(FileNotFoundError, match="scripts/train_classifier.py"):
-            metrics.load_classifier()
-        (tmp_path / "absent.pt").write_bytes(b"not a checkpoint")
-        with pytest.raises(RuntimeError, match="scripts/train_classifier.py"):
-            metrics.load_classifier()
-    finally:
-        metrics._checkpoint.cache_clear()
-        metrics._classifier_on.cache_clear()
