@@ -1,7 +1,7 @@
 """Lesson 11's measurements: do GAN digits help a classifier trained on scarce data, and FGSM.
 
     python -m benchmarks.augmentation --seeds 0-2
-    python -m benchmarks.augmentation --seeds 0-4 --gan-steps 2000
+    python -m benchmarks.augmentation --seeds 0-2 --gan cdcgan-projection --no-fgsm
 
 For each seed: draw the scarce subset (20 digits of each class, from the bundled digits outside
 the fixed 2,000-digit held-out split), train lesson 8's conditional GAN on that subset only, and
@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0-2", help="e.g. 0-2 or 0,3")
     parser.add_argument("--per-class", type=int, default=A.AugmentationConfig.per_class)
+    parser.add_argument("--gan", default=A.AugmentationConfig.gan,
+                        choices=("cdcgan", "cdcgan-projection"), help="lesson 8's conditional recipe")
     parser.add_argument("--gan-steps", type=int, default=A.AugmentationConfig.gan_steps)
     parser.add_argument("--classifier-steps", type=int, default=A.ClassifierConfig.steps)
     parser.add_argument("--share", type=float, default=A.ClassifierConfig.share,
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-fgsm", action="store_true")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    cfg = A.AugmentationConfig(per_class=args.per_class, gan_steps=args.gan_steps,
+    cfg = A.AugmentationConfig(per_class=args.per_class, gan=args.gan, gan_steps=args.gan_steps,
                                gen_per_class=args.gen_per_class,
                                classifier=A.ClassifierConfig(steps=args.classifier_steps,
                                                              share=args.share))

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from torchvision.transforms import v2
 
 from gan_course import data, metrics, presets, utils
+from gan_course.training import Trainer
 
 __all__ = [
     "holdout_split",
@@ -305,7 +306,7 @@ def unseen_by_course_classifier(images: Tensor, labels: Tensor) -> tuple[Tensor,
 # --------------------------------------------------------------------------- GAN digits
 
 
-def generate_digits(trainer, per_class: int, *, seed: int = 0,
+def generate_digits(trainer: Trainer, per_class: int, *, seed: int = 0,
                     batch_size: int = 1000) -> tuple[Tensor, Tensor]:
     """``per_class`` digits of each class from a conditional trainer's G (its weight average).
 
@@ -361,7 +362,7 @@ def scarce_split(labels: Tensor, seed: int, config: AugmentationConfig | None = 
 
 
 def scarce_gan(x: Tensor, y: Tensor, *, model: str = "cdcgan", seed: int = 0,
-               device: torch.device | str = "cpu", **overrides):
+               device: torch.device | str = "cpu", **overrides) -> Trainer:
     """Lesson 8's conditional GAN (`presets.mnist_trainer`) with only (x, y) as its real data.
 
     Leaves torch's thread count as it is.
