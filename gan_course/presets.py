@@ -217,7 +217,7 @@ MNIST_RECIPES: dict[str, Recipe] = {
 def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device | str = "cpu",
                   source: str = "bundled", set_threads: bool = False,
                   G: nn.Module | None = None, D: nn.Module | None = None,
-                  **overrides: Any) -> Trainer:
+                  real: data.TensorSampler | None = None, **overrides: Any) -> Trainer:
     """A `Trainer` on MNIST for a key of `MNIST_RECIPES`.
 
     Args:
@@ -232,6 +232,8 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
             one is the recipe's, the same as in ``mnist_trainer(model, seed=seed)``. The trainer
             then cannot draw new weights from a seed (``reset(seed=)``); ``reset()`` still goes
             back to the initial ones.
+        real: a (labelled) sampler to train on instead of ``source``'s digits (lesson 11 trains
+            the conditional GAN on a scarce subset only).
         **overrides: `GANConfig` fields that replace the recipe's.
     """
     if model not in MNIST_RECIPES:
@@ -239,7 +241,8 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     r = MNIST_RECIPES[model]
     if set_threads:
         utils.set_threads(r.threads)
-    images, labels = data.load_mnist(source=source)
+    if real is None:
+        real = data.TensorSampler(*data.load_mnist(source=source))
 
     def build() -> tuple[nn.Module, nn.Module]:
         return r.G(), r.D()
@@ -250,5 +253,5 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     G = G_recipe if G is None else G
     D = D_recipe if D is None else D
     cfg = GANConfig(**{**r.config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, data.TensorSampler(images, labels), cfg, device=device,
+    return Trainer(G, D, real, cfg, device=device,
                    build=None if custom else build)

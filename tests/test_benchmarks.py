@@ -54,3 +54,16 @@ def test_conditional_writes_1000_digits_per_class(tmp_path, capsys):
     assert saved["y"].shape == (10_000,) and np.bincount(saved["y"]).tolist() == [1000] * 10
     assert int(saved["steps"]) > 0 and float(saved["seconds"]) >= 1
     assert "per-class accuracy" in capsys.readouterr().out
+
+
+def test_augmentation_prints_the_table_and_the_attack_curves(capsys):
+    from benchmarks import augmentation
+
+    augmentation.main(["--seeds", "0,1", "--gan-steps", "2", "--gen-per-class", "4",
+                       "--classifier-steps", "2", "--pool-steps", "2", "--attack-digits", "20",
+                       "--threads", "1"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| + ") or line.startswith("| real")]
+    assert [r.split(" | ")[0] for r in rows] == ["| real only", "| + classic", "| + GAN", "| + both"]
+    assert "2 seeds" in out and "| course classifier, FGSM" in out
+    assert out.count("iterative_fgsm (held-out split)") == 2
