@@ -123,9 +123,8 @@ CLOSED_FORMS = {
 
 
 def test_loss_table_names():
+    # Both ways: a loss dropped from the table, or one added without its closed form, fails here.
     assert set(losses.LOSSES) == set(CLOSED_FORMS), "each loss in the table needs a closed form"
-    assert set(losses.LOSSES) == {"saturating", "non-saturating", "least-squares", "hinge",
-                                  "wgan-clip", "wgan-gp"}
 
 
 @pytest.mark.parametrize("loss", losses.LOSSES.values(), ids=lambda loss: loss.name)
