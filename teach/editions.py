@@ -24,6 +24,7 @@ import argparse
 import ast
 import builtins
 import copy
+import importlib.util
 import json
 import shutil
 import symtable
@@ -61,6 +62,16 @@ class _Solutions:
         self.source = self.path.read_text()
         tree = ast.parse(self.source)
         self.functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        self.sources = dict.fromkeys(self.functions, self.source)  # the text each one is in
+        for node in tree.body:  # a reference the package defines, re-exported (lesson 11)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gan_course."):
+                origin = importlib.util.find_spec(node.module).origin
+                text = Path(origin).read_text()
+                defined = {n.name: n for n in ast.parse(text).body
+                           if isinstance(n, ast.FunctionDef)}
+                for a in node.names:
+                    if a.asname is None and a.name in defined and a.name not in self.functions:
+                        self.functions[a.name], self.sources[a.name] = defined[a.name], text
         self.imports: dict[str, str] = {}  # bound name -> the import statement binding it alone
         for node in tree.body:
             if isinstance(node, ast.Import):
@@ -88,7 +99,7 @@ class _Solutions:
             start = max((n.end_lineno for n in ast.walk(fn.args) if hasattr(n, "end_lineno")),
                         default=fn.lineno)
             start = max(start, fn.returns.end_lineno if fn.returns else fn.lineno)
-        lines = self.source.splitlines()[start:fn.body[-1].end_lineno]
+        lines = self.sources[name].splitlines()[start:fn.body[-1].end_lineno]
         while lines and not lines[0].strip():
             lines.pop(0)
         return textwrap.dedent("\n".join(lines)).splitlines()
@@ -96,7 +107,8 @@ class _Solutions:
     def globals_used(self, name: str) -> set[str]:
         """Module-level names the reference function's body reads (not builtins)."""
         fn = self.function(name)
-        table = symtable.symtable(ast.get_source_segment(self.source, fn), self.path.name, "exec")
+        table = symtable.symtable(ast.get_source_segment(self.sources[name], fn), self.path.name,
+                                  "exec")
         found: set[str] = set()
         stack = list(table.get_children())
         while stack:
