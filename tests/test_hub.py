@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, ARTIFACTS, CHROMIUM, free_port
+from browserlab import ARGS, ARTIFACTS, CHROMIUM, free_port
 
 from teach import guide
 
