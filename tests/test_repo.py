@@ -38,6 +38,32 @@ def test_notebooks_are_committed_without_outputs():
         assert not dirty, f"{nb_path.name}: cells {dirty} have outputs; strip them"
 
 
+# A draft's marks for numbers still to be measured: NAME_NOTE / NAME_SUMMARY words, {T00}-style
+# fields, and «...». Maths ($...$) and code (`...`) are left out: {KL} or L_D there are notation.
+_PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9]*_(?:NOTE|SUMMARY)\b|\{[A-Z][A-Z0-9]*_[A-Z0-9_]+\}"
+                          r"|\{[A-Z]\d{2,}\}|«[^»]*»")
+
+
+def _placeholders(text: str) -> list[str]:
+    prose = re.sub(r"`[^`]*`", "", re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", text, flags=re.S))
+    return _PLACEHOLDER.findall(prose)
+
+
+def test_placeholder_marks_are_recognised():
+    assert _placeholders("seen: G1D_NOTE, {FAKE_ACC}, {T00} and «S1».") == \
+        ["G1D_NOTE", "{FAKE_ACC}", "{T00}", "«S1»"]
+    assert _placeholders("$\\mathbb{E}$, $L_D$, `GAN_COURSE_QUICK` and MNIST_RECIPES") == []
+
+
+def test_no_lesson_text_holds_an_unfilled_placeholder():
+    found = []
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(nb_path.read_text())["cells"]):
+            if cell["cell_type"] == "markdown":
+                found += [f"{nb_path.name} cell {i}: {m}" for m in _placeholders("".join(cell["source"]))]
+    assert not found, "fill these from a Run All's output: " + "; ".join(found)
+
+
 def test_notebooks_are_numbered_and_start_with_the_colab_cell():
     import importlib.util
 
