@@ -40,7 +40,7 @@ def test_notebooks_are_committed_without_outputs():
 
 # A draft's marks for numbers still to be measured: NAME_NOTE / NAME_SUMMARY words, {T00}-style
 # fields, and «...». Maths ($...$) and code (`...`) are left out: {KL} or L_D there are notation.
-_PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9]*_(?:NOTE|SUMMARY)\b|\{[A-Z][A-Z0-9]*_[A-Z0-9_]+\}"
+_PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9_]*_(?:NOTE|SUMMARY)\b|\{[A-Z][A-Z0-9]*_[A-Z0-9_]+\}"
                           r"|\{[A-Z]\d{2,}\}|«[^»]*»")
 
 
@@ -50,8 +50,8 @@ def _placeholders(text: str) -> list[str]:
 
 
 def test_placeholder_marks_are_recognised():
-    assert _placeholders("seen: G1D_NOTE, {FAKE_ACC}, {T00} and «S1».") == \
-        ["G1D_NOTE", "{FAKE_ACC}", "{T00}", "«S1»"]
+    assert _placeholders("seen: G1D_NOTE, MNIST_EMA_NOTE, {FAKE_ACC}, {T00} and «S1».") == \
+        ["G1D_NOTE", "MNIST_EMA_NOTE", "{FAKE_ACC}", "{T00}", "«S1»"]
     assert _placeholders("$\\mathbb{E}$, $L_D$, `GAN_COURSE_QUICK` and MNIST_RECIPES") == []
 
 
