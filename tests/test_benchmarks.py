@@ -67,3 +67,15 @@ def test_augmentation_prints_the_table_and_the_attack_curves(capsys):
     assert [r.split(" | ")[0] for r in rows] == ["| real only", "| + classic", "| + GAN", "| + both"]
     assert "2 seeds" in out and "| course classifier, FGSM" in out
     assert out.count("iterative_fgsm (held-out split)") == 2
+
+
+def test_evaluation_prints_the_scoreboard_and_the_sample_size_table(capsys):
+    from benchmarks import evaluation
+
+    evaluation.main(["--seeds", "0,1", "--models", "mlp,cdcgan", "--scale", "0.005", "-n", "40",
+                     "--sizes", "20,40", "--threads", "1"])
+    out = capsys.readouterr().out
+    rows = [line.split(" | ")[0] for line in out.splitlines() if line.startswith("| ")]
+    assert rows[2:4] == ["| mlp", "| cdcgan"]  # after the header and its rule
+    assert "| 20 |" in out and "| 40 |" in out
+    assert "%" in [line for line in out.splitlines() if line.startswith("| mlp")][0]
