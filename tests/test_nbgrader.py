@@ -31,8 +31,13 @@ ASSIGNMENT = "lesson01"
 def nbgrader(course: Path, *args: str) -> None:
     env = dict(os.environ, GAN_COURSE_QUICK="1",
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # alembic
-    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                         capture_output=True, text=True, timeout=300)
+    try:
+        run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                             capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired as err:  # say where it stuck, not only that it did
+        tail = (err.stderr or b"")[-3000:]
+        pytest.fail(f"nbgrader {' '.join(args)} ran over 300 s; its log ends:\n"
+                    f"{tail.decode(errors='replace') if isinstance(tail, bytes) else tail}")
     assert run.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{run.stdout[-3000:]}" \
                                 f"{run.stderr[-3000:]}"
 
