@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
-from checkhelp import rejects
+from checkhelp import passes_and_names_a_stub, rejects
 
 from gan_course.checks import lesson01 as checks
 from gan_course.solutions import lesson01 as ref
@@ -136,3 +136,16 @@ def test_odd_results_are_reported_not_raised():
                       checks.check_box_muller):
             fb = check(lambda *args, _odd=odd, **kwargs: _odd, quiet=True)
             assert not fb.ok and fb.message.startswith("Not yet")
+
+
+def test_exponential_icdf(capsys):
+    c = checks.check_exponential_icdf
+    u = torch.tensor([0.0, 0.2, 0.9])
+    x = ref.exponential_icdf(u, 2.0)
+    assert torch.allclose(1 - torch.exp(-2.0 * x), u, atol=1e-6)  # F(F^-1(u)) = u
+    assert c(lambda u, rate: -torch.log(1 - u) / rate, quiet=True).ok  # log(1 - u) is fine too
+    passes_and_names_a_stub(c, ref.exponential_icdf, capsys, "forget")
+    rejects(c, lambda u, rate: torch.log1p(-u) / rate, "negative", "minus sign")
+    rejects(c, lambda u, rate: -torch.log(u) / rate, "log(u) instead of log(1 - u)")
+    rejects(c, lambda u, rate: -torch.log1p(-u) * rate, "rate=2.5", "divide by the rate")
+    rejects(c, lambda u, rate: -math.log(1 - u) / rate, "torch functions")

@@ -62,7 +62,7 @@ def test_autograde_gives_each_exercise_its_points(tmp_path):
     released = L.read_notebook(course / "release" / ASSIGNMENT / LESSON)
     text = "".join(c.source for c in released.cells)
     assert editions.BEGIN not in text and "Teacher note" not in text
-    assert text.count("...  # your code here") == 5
+    assert text.count("...  # your code here") == 6
 
     source = L.read_notebook(course / "source" / ASSIGNMENT / LESSON)
     solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells

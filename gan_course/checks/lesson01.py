@@ -31,6 +31,7 @@ from gan_course.checks._core import (
 from gan_course.solutions import lesson01 as ref
 
 __all__ = [
+    "check_exponential_icdf",
     "check_laplace_icdf",
     "check_fit_gaussian",
     "check_mixture_weights",
@@ -51,7 +52,38 @@ def _fixed_u() -> Tensor:
     return torch.tensor([0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99])
 
 
-# --------------------------------------------------------------------------- 1. inverse CDF
+# --------------------------------------------------------------------------- inverse CDFs
+
+
+def check_exponential_icdf(fn: Callable[..., Tensor], *, quiet: bool = False) -> Feedback:
+    """Check ``fn(u, rate)``, the inverse CDF of Exponential(rate), on fixed u and two rates."""
+    problem = None
+    for rate in (1.0, 2.5):
+        u = torch.cat([torch.zeros(1), _fixed_u()])  # u = 0 must give x = 0
+        got, err = _run(fn, u.clone(), rate)
+        problem = err or diagnose(_exponential_problem, got, u, rate)
+        if problem:
+            problem = f"with rate={rate}: {problem}"
+            break
+    return finish(problem, "your F^-1(u) turns uniform noise into exponential samples.",
+                  quiet=quiet)
+
+
+def _exponential_problem(got: Any, u: Tensor, rate: float) -> str | None:
+    expected = ref.exponential_icdf(u, rate)
+    problem = compare(got, expected, name=f"F^-1(u) at u={[round(v, 3) for v in u.tolist()]}",
+                      atol=1e-4)
+    if problem is None or got is None:
+        return problem
+    return typical_mistake(got, [
+        (-expected, "your samples are negative: log(1 - u) is below 0, so F^-1 needs a minus sign"),
+        (-torch.log(u) / rate, "you used log(u) instead of log(1 - u). That also gives exponential "
+         "samples (u and 1 - u are both uniform), but it is not F^-1: small u must give small x"),
+        (expected * rate**2, "divide by the rate, do not multiply by it: a larger rate means "
+         "smaller samples (the mean is 1 / rate)"),
+    ]) or problem
+
+
 
 
 def check_laplace_icdf(fn: Callable[..., Tensor], *, quiet: bool = False) -> Feedback:

@@ -8,12 +8,18 @@ import torch
 from torch import Tensor
 
 __all__ = [
+    "exponential_icdf",
     "laplace_icdf",
     "fit_gaussian",
     "mixture_weights",
     "gaussian_log_likelihood",
     "box_muller",
 ]
+
+
+def exponential_icdf(u: Tensor, rate: float) -> Tensor:
+    """Inverse CDF of Exponential(rate): uniform u in [0, 1) -> samples x >= 0, same shape."""
+    return -torch.log1p(-u) / rate  # solve 1 - exp(-rate x) = u; log1p(-u) = log(1 - u), exact near 0
 
 
 def laplace_icdf(u: Tensor, loc: float = 0.0, scale: float = 1.0) -> Tensor:
