@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from checkhelp import rejects
+from checkhelp import passes_and_names_a_stub, rejects
 
 from gan_course.checks import lesson02 as checks
 from gan_course.solutions import lesson02 as ref
@@ -15,8 +15,6 @@ from gan_course.solutions import lesson02 as ref
 
 def test_torch_itself_passes_the_bce_check():
     assert checks.check_bce(F.binary_cross_entropy_with_logits, quiet=True).ok
-
-
 
 
 # ---- 1. BCE -----------------------------------------------------------------------------------
@@ -87,8 +85,18 @@ def test_bce_one_term_only():
     rejects(checks.check_bce, lambda z, y: -(y * F.logsigmoid(z)).mean(), "one of the two")
 
 
-def test_bce_accepts_a_float_result():
-    assert checks.check_bce(lambda z, y: ref.bce_with_logits(z, y).item(), quiet=True).ok
+def test_bce_without_a_gradient_is_rejected():
+    """The lesson trains D through the learner's BCE: a right value without a graph fails."""
+    rejects(checks.check_bce, lambda z, y: ref.bce_with_logits(z, y).item(), "no gradient",
+            ".item()", "backward")
+    rejects(checks.check_bce, lambda z, y: ref.bce_with_logits(z.detach(), y), "no gradient",
+            ".detach()")
+    rejects(checks.check_bce,
+            lambda z, y: torch.tensor(ref.bce_with_logits(z, y).detach().numpy()), "no gradient")
+
+
+def test_bce_reference_passes_and_names_a_stub(capsys):
+    passes_and_names_a_stub(checks.check_bce, ref.bce_with_logits, capsys, "return")
 
 
 # ---- 2. D* ------------------------------------------------------------------------------------
@@ -147,3 +155,49 @@ def test_conv_out_accepts_tensor_and_numpy_ints():
                                  quiet=True).ok
     assert checks.check_conv_out(lambda n, k, s, p: np.int64(ref.conv_out(n, k, s, p)),
                                  quiet=True).ok
+
+
+# ---- 4. D*'s accuracy ---------------------------------------------------------------------------
+
+
+def test_best_accuracy_reference_passes_and_names_a_stub(capsys):
+    passes_and_names_a_stub(checks.check_best_accuracy, ref.best_accuracy, capsys, "return")
+
+
+def _integral(values, x):
+    return torch.trapezoid(values, x[:, 0]).item()
+
+
+def test_best_accuracy_typical_mistakes():
+    def larger(real, fake, x):
+        return torch.maximum(real.density(x), fake.density(x))
+
+    rejects(checks.check_best_accuracy, lambda r, f, x: _integral(larger(r, f, x), x),
+            "above 1", "without the 1/2")
+    rejects(checks.check_best_accuracy,
+            lambda r, f, x: 0.5 * _integral(torch.minimum(r.density(x), f.density(x)), x),
+            "error rate", "larger")
+    rejects(checks.check_best_accuracy, lambda r, f, x: 0.5 * larger(r, f, x).sum().item(),
+            "dx = 0.01", "trapezoid")
+    rejects(checks.check_best_accuracy,
+            lambda r, f, x: 0.5 * _integral((r.density(x) - f.density(x)).abs(), x),
+            "total variation")
+    rejects(checks.check_best_accuracy,
+            lambda r, f, x: 0.5 * _integral(r.density(x) + f.density(x), x), "always 1")
+
+    def randomised(real, fake, x):
+        p, q = real.density(x), fake.density(x)
+        d = p / (p + q)
+        return 0.5 * _integral(p * d + q * (1 - d), x)
+
+    rejects(checks.check_best_accuracy, randomised, "at random", "certainty")
+
+
+def test_best_accuracy_wants_one_number_and_accepts_a_tensor():
+    rejects(checks.check_best_accuracy,
+            lambda r, f, x: torch.maximum(r.density(x), f.density(x)), "one number", "(2601,)")
+    assert checks.check_best_accuracy(lambda r, f, x: torch.tensor(ref.best_accuracy(r, f, x)),
+                                      quiet=True).ok
+    assert checks.check_best_accuracy(  # float32 densities and the trapezoid rule: close enough
+        lambda r, f, x: 0.5 * _integral(torch.maximum(r.density(x), f.density(x)), x),
+        quiet=True).ok

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from checkhelp import rejects
+from checkhelp import passes_and_names_a_stub, rejects
 from torch import nn
 
 from gan_course.checks import lesson03 as checks
@@ -125,3 +125,32 @@ def test_convt_size_wrong_answers():
             "gaps")
     rejects(checks.check_convt_output_size,
             lambda h, k, s, p, op: float((h - 1) * s - 2 * p + k + op), "not an int")
+
+
+# ---- one-step upsampler (7x7 -> 28x28 in one layer) -----------------------------------------
+
+
+def test_upsampler_reference_passes_and_a_stub_is_named(capsys):
+    passes_and_names_a_stub(checks.check_one_step_upsampler, ref.one_step_upsampler, capsys,
+                            "return nn.ConvTranspose2d")
+
+
+def test_upsampler_other_even_layers_pass():
+    assert checks.check_one_step_upsampler(
+        lambda c_in, c_out: nn.ConvTranspose2d(c_in, c_out, 8, stride=4, padding=2), quiet=True).ok
+
+
+def test_upsampler_wrong_layers():
+    up = checks.check_one_step_upsampler
+    rejects(up, lambda c_in, c_out: nn.Conv2d(c_in, c_out, 3, padding=1), "plain nn.Conv2d")
+    rejects(up, lambda c_in, c_out: nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1),
+            "(2, 4, 14, 14)", "(7 - 1) * 2 - 2 * 1 + 4 + 0 = 14")
+    rejects(up, lambda c_in, c_out: nn.ConvTranspose2d(c_in, c_out, 6, stride=4, padding=1),
+            "not a multiple of the stride", "checkerboard")
+    rejects(up, lambda c_in, c_out: nn.ConvTranspose2d(c_in, c_out, 22), "stride 1", "22x22")
+    rejects(up, lambda c_in, c_out: nn.Sequential(
+        nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1),
+        nn.ConvTranspose2d(c_out, c_out, 4, stride=2, padding=1)), "single layer")
+    rejects(up, lambda c_in, c_out: nn.ConvTranspose2d(c_in, 4, 4, stride=4), "c_out = 1")
+    rejects(up, lambda c_in, c_out: nn.ConvTranspose2d(8, c_out, 4, stride=4), "c_in=3", "raised")
+    rejects(up, lambda c_in, c_out: "ConvTranspose2d", "expected an nn.ConvTranspose2d, got str")

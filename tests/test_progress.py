@@ -35,7 +35,7 @@ def test_a_lesson_table_shows_passed_not_yet_and_not_run():
     assert got["check_mixture_weights"][0].startswith("❌")
     assert "return" in got["check_mixture_weights"][1]  # the check's own message
     assert got["check_box_muller"][0].endswith("not run")
-    assert table.title == "Lesson 01: 1 of 5 checks pass in this kernel"
+    assert table.title == "Lesson 01: 1 of 6 checks pass in this kernel"
     assert "check_box_muller" in repr(table) and "<table>" in table._repr_html_()
 
 
@@ -55,7 +55,7 @@ def test_saved_across_lessons_and_read_back_by_lesson_00(fresh):
     _progress._RESULTS.clear()  # a new kernel, for lesson 00
     lesson01.check_fit_gaussian(lambda x: None, quiet=True)  # a later failure: still passed once
     course = rows(gc.checks.progress(course=True))
-    assert course["01"][0] == "1 of 5" and "check_box_muller" in course["01"][1]
+    assert course["01"][0] == "1 of 6" and "check_box_muller" in course["01"][1]
     assert course["00"] == ("0 of 2", "not started")
     saved = json.loads((fresh / "progress.json").read_text())
     entry = saved["lessons"]["01"]["check_fit_gaussian"]

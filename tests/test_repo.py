@@ -79,6 +79,15 @@ def test_notebooks_are_numbered_and_start_with_the_colab_cell():
         assert src == colab.CELL, f"{nb_path.name}: run python scripts/colab_cell.py --write"
 
 
+def test_every_lesson_has_one_title_form():
+    # "Lesson N: Title" in the first markdown cell, N the file's number (issue 18: one form)
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb_path.read_text())["cells"]
+        first = next("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        title = first.splitlines()[0]
+        assert re.match(rf"# Lesson {int(nb_path.name[:2])}: \S", title), f"{nb_path.name}: {title}"
+
+
 def test_the_package_does_not_pull_jupyterlab():
     """Colab installs the package itself: JupyterLab is an extra that `make lab` adds."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

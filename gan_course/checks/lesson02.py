@@ -33,7 +33,7 @@ from gan_course.checks._core import (
 from gan_course.solutions import lesson02 as ref
 from gan_course.toys import ToyDistribution, gaussian_1d, mixture_1d
 
-__all__ = ["check_bce", "check_d_star", "check_conv_out"]
+__all__ = ["check_bce", "check_d_star", "check_conv_out", "check_best_accuracy"]
 
 
 # --------------------------------------------------------------------------- 1. BCE from logits
@@ -65,8 +65,38 @@ def check_bce(fn: Callable[[Tensor, Tensor], Tensor], *, quiet: bool = False) ->
         problem = err or _bce_problem(got, logits, targets)
         if problem:
             return finish(f"on {label}: {problem}", "", quiet=quiet)
+    label, logits, targets = _bce_cases()[1]  # the lesson trains D through it: is there a gradient?
+    problem = _bce_gradient_problem(fn, logits, targets)
+    if problem:
+        return finish(f"on {label}: {problem}", "", quiet=quiet)
     return finish(None, "your BCE matches torch's binary_cross_entropy_with_logits, also at "
-                  "logits of +-200.", quiet=quiet)
+                  "logits of +-200, and its gradient is (sigmoid(l) - y) / B.", quiet=quiet)
+
+
+def _bce_gradient_problem(fn: Callable[[Tensor, Tensor], Tensor], logits: Tensor,
+                          targets: Tensor) -> str | None:
+    """None when the loss carries the right gradient back to the logits, else what is wrong."""
+    leaf = logits.clone().requires_grad_(True)
+    got, err = run(fn, leaf, targets)  # run clones the leaf; the gradient still reaches it
+    if err:
+        return err
+    if not isinstance(got, Tensor) or not got.requires_grad:
+        what = ("a Python number: did you call .item()?" if isinstance(got, numbers.Real)
+                else f"a {type(got).__name__} without a graph: did you .detach() or go through "
+                "numpy?")
+        return (f"the value is right, but it carries no gradient ({what}). D learns by "
+                "loss_D.backward(): return the torch tensor itself")
+    try:
+        (grad,) = torch.autograd.grad(got.sum(), leaf, allow_unused=True)
+    except RuntimeError as error:
+        return f"the value is right, but its gradient could not be taken: {error}"
+    if grad is None:
+        return ("the value is right, but no gradient reaches the logits (did you .detach() "
+                "them?); D learns by loss_D.backward()")
+    expected = (torch.sigmoid(logits) - targets) / logits.numel()  # (B,) d loss / d logits
+    problem = compare(grad, expected, name="the gradient d loss / d logits", atol=1e-6,
+                      rtol=1e-3)
+    return problem and f"the value is right, but {problem}"
 
 
 def _bce_problem(got: Any, logits: Tensor, targets: Tensor) -> str | None:
@@ -259,3 +289,66 @@ def _conv_hint(got: list[float], expected: list[int]) -> str:
                 for formula, hint in _CONV_MISTAKES]
     return (typical_mistake(got, mistakes, atol=0, rtol=0)  # exact: these are whole numbers
             or "count where a k-row window fits in the n + 2p padded rows, moving s at a time")
+
+
+# --------------------------------------------------------------------------- 4. D*'s accuracy
+
+
+def _accuracy_cases() -> list[tuple[str, ToyDistribution, ToyDistribution]]:
+    return [
+        ("p_data = N(0, 1), p_g = N(1.5, 1.5^2)", gaussian_1d(0.0, 1.0), gaussian_1d(1.5, 1.5)),
+        ("p_data = p_g = N(0, 1)", gaussian_1d(0.0, 1.0), gaussian_1d(0.0, 1.0)),
+        ("p_data = two bumps at -2 and 2, p_g = N(0, 1)", mixture_1d((-2.0, 2.0), 0.5),
+         gaussian_1d(0.0, 1.0)),
+        ("p_data = N(0, 1), p_g = N(6, 1)", gaussian_1d(0.0, 1.0), gaussian_1d(6.0, 1.0)),
+    ]
+
+
+def check_best_accuracy(fn: Callable[[ToyDistribution, ToyDistribution, Tensor], float], *,
+                        quiet: bool = False) -> Feedback:
+    """Check ``fn(real, fake, x)``: D*'s accuracy, 1/2 the integral of max(p_data, p_g), on a grid
+    x (n, 1) of [-12, 14]; for four pairs of 1-D distributions, to within 1e-3."""
+    x = torch.linspace(-12.0, 14.0, 2601)[:, None]  # (2601, 1), steps of 0.01
+    for label, real, fake in _accuracy_cases():
+        got, err = run(fn, real, fake, x)
+        problem = err or _accuracy_problem(got, real, fake, x)
+        if problem:
+            return finish(f"for {label}: {problem}", "", quiet=quiet)
+    return finish(None, "best_accuracy matches 1/2 * integral of max(p_data, p_g): 1/2 when "
+                  "p_g = p_data, near 1 when they do not overlap.", quiet=quiet)
+
+
+def _accuracy_problem(got: Any, real: ToyDistribution, fake: ToyDistribution, x: Tensor
+                      ) -> str | None:
+    expected = ref.best_accuracy(real, fake, x)
+    g = as_float64(got)
+    if g is None or g.numel() != 1:
+        shape = f" of shape {tuple(g.shape)}" if g is not None else ""
+        return (f"expected one number (a float), got {type(got).__name__}{shape}: integrate "
+                "over the grid, e.g. torch.trapezoid(values, x[:, 0]), and return .item()")
+    value = float(g.reshape(()))
+    if math.isfinite(value) and abs(value - expected) <= 1e-3:
+        return None
+    p, q = real.density(x).double(), fake.density(x).double()  # (n,) each
+    xs, dx = x[:, 0].double(), float(x[1, 0] - x[0, 0])
+    integral = lambda f: torch.trapezoid(f, xs).item()  # noqa: E731
+    d = p / (p + q).clamp_min(1e-300)
+    mistakes = [
+        (2 * expected, "above 1: that is the integral of max(p_data, p_g) without the 1/2; half "
+                       "of the test set is real and half fake, so each side weighs 1/2"),
+        (1 - expected, "that is D*'s error rate, 1/2 * integral of min(p_data, p_g): D* picks "
+                       "the *larger* density at each x"),
+        (expected / dx, f"about {1 / dx:.0f} x too large: you summed densities without the grid "
+                        f"step dx = {dx:.2g}; an integral is sum(f(x) * dx), or torch.trapezoid"),
+        (2 * expected - 1, "that is the total variation distance 1/2 * integral |p_data - p_g|; "
+                           "the accuracy is 1/2 + TV / 2"),
+        (0.5 * integral(p * d + q * (1 - d)),
+         "that is the accuracy of a D that says 'real' at random with probability D*(x); the "
+         "best D answers with certainty: real wherever p_data > p_g"),
+        (0.5 * integral(p + q), "that integrates p_data + p_g (it is always 1): take the larger "
+                                "of the two at each x, torch.maximum(p, q)"),
+    ]
+    hint = typical_mistake(value, mistakes, atol=2e-3, rtol=1e-3)
+    return (f"expected {expected:.4f}, got {value:.4f}"
+            + (f": {hint}" if hint else ": at each x, D* is right on the larger of the two "
+               "densities; integrate half of it over the grid"))

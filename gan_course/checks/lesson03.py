@@ -6,6 +6,7 @@ on seeded inputs, prints one ✅/❌ line naming what differs, and returns a `Fe
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -23,12 +24,24 @@ from gan_course.checks._core import (
 )
 from gan_course.solutions import lesson03 as ref
 
+
+def _own_rng(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+    """Run ``check`` on a copy of torch's random state: the layers it builds (and the seeds it
+    sets) leave the lesson's random stream as it was, so the lesson after a build cell draws the
+    same numbers whether the check passes or not."""
+    @functools.wraps(check)
+    def wrapped(*args: Any, **kwargs: Any) -> Feedback:
+        with torch.random.fork_rng():
+            return check(*args, **kwargs)
+    return wrapped
+
 __all__ = [
     "check_generator_block",
     "check_dense_params",
     "check_conv_params",
     "check_slerp",
     "check_convt_output_size",
+    "check_one_step_upsampler",
 ]
 
 
@@ -90,6 +103,7 @@ def _block_problem(block: Any, c_in: int, c_out: int) -> str | None:
     return None
 
 
+@_own_rng
 def check_generator_block(fn: Callable[[int, int], nn.Module], *, quiet: bool = False) -> Feedback:
     """``fn(c_in, c_out)`` must build Upsample(x2) -> ConvTranspose2d 5x5 'same' -> BatchNorm2d ->
     ReLU; checked on shapes, parameter counts and, with the same seed, values."""
@@ -142,6 +156,7 @@ def _count_problem(fn: Callable[..., Any], cases: list[tuple[tuple[int, ...], in
     return None
 
 
+@_own_rng
 def check_dense_params(fn: Callable[[int, int], int], *, quiet: bool = False) -> Feedback:
     """``fn(n_in, n_out)``: trainable parameters of ``nn.Linear(n_in, n_out)``."""
     cases = [
@@ -168,6 +183,7 @@ def check_dense_params(fn: Callable[[int, int], int], *, quiet: bool = False) ->
                   "included (100 -> 12544: 1,266,944)", quiet=quiet)
 
 
+@_own_rng
 def check_conv_params(fn: Callable[[int, int, int], int], *, quiet: bool = False) -> Feedback:
     """``fn(c_in, c_out, k)``: trainable parameters of a k x k (transposed) conv with bias."""
     cases = [
@@ -205,6 +221,7 @@ def check_conv_params(fn: Callable[[int, int, int], int], *, quiet: bool = False
                   "the article's included (256 -> 128, 5x5: 819,328)", quiet=quiet)
 
 
+@_own_rng
 def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor], *,
                 quiet: bool = False) -> Feedback:
     """``fn(z0, z1, t)`` with z0, z1 of shape (d,) and t in [0, 1]: spherical interpolation."""
@@ -247,6 +264,7 @@ def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
                   "(falls back to a straight line)", quiet=quiet)
 
 
+@_own_rng
 def check_convt_output_size(fn: Callable[..., int], *, quiet: bool = False) -> Feedback:
     """``fn(h_in, k, stride, padding, output_padding)``: size after nn.ConvTranspose2d."""
     cases = [
@@ -289,3 +307,60 @@ def check_convt_output_size(fn: Callable[..., int], *, quiet: bool = False) -> F
                       quiet=quiet)
     return finish(None, "convt_output_size matches torch on 6 layers, DCGAN's and the article's "
                   "included", quiet=quiet)
+
+
+def _upsampler_problem(layer: Any, c_in: int, c_out: int) -> str | None:
+    """What is wrong with a one-layer 7x7 -> 28x28 upsampler built for (c_in, c_out), or None."""
+    if isinstance(layer, nn.Conv2d):
+        return ("that is a plain nn.Conv2d: a convolution shrinks its input (or keeps its size); "
+                "growing 7x7 to 28x28 takes an nn.ConvTranspose2d")
+    if isinstance(layer, nn.Module) and not isinstance(layer, nn.ConvTranspose2d):
+        kinds = [type(m).__name__ for m in leaf_modules(layer)]
+        return (f"expected one nn.ConvTranspose2d, got {type(layer).__name__} of {kinds}: the "
+                "exercise asks for a single layer doing all of the growing")
+    if not isinstance(layer, nn.ConvTranspose2d):
+        return f"expected an nn.ConvTranspose2d, got {type(layer).__name__}"
+    x = torch.zeros(2, c_in, 7, 7)
+    try:
+        with torch.no_grad():
+            y = layer(x)
+    except Exception as err:
+        return (f"running your layer (c_in={c_in}, c_out={c_out}) on an input of shape "
+                f"{tuple(x.shape)} raised {type(err).__name__}: {err}")
+    (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
+    (ph, _), (oh, _) = layer.padding, layer.output_padding
+    if tuple(y.shape) != (2, c_out, 28, 28):
+        hint = ""
+        if y.shape[1] != c_out:
+            hint = f": the layer must end with c_out = {c_out} channels"
+        elif y.shape[-1] != 28 or y.shape[-2] != 28:
+            hint = (f": (7 - 1) * {sh} - 2 * {ph} + {kh} + {oh} = {y.shape[-2]} (your "
+                    "convt_output_size); pick the stride first, then the kernel")
+        return (f"for c_in={c_in}, c_out={c_out} expected an output of shape (2, {c_out}, 28, 28) "
+                f"from {tuple(x.shape)}, got {tuple(y.shape)}{hint}")
+    if min(sh, sw) < 2:
+        return (f"stride {sh} reaches 28 only with a {kh}x{kw} kernel ({kh * kw} weights per "
+                "channel pair) and every output pixel sums many stamps; let the stride do the "
+                "growing (stride 4 takes 7 to about 28)")
+    if kh % sh or kw % sw:
+        return (f"kernel {kh}x{kw} with stride {sh}: the kernel size is not a multiple of the "
+                "stride, so the stamps overlap unevenly and the layer paints the checkerboard of "
+                "section 4 (count with all weights 1); choose k a multiple of the stride")
+    return None
+
+
+@_own_rng
+def check_one_step_upsampler(fn: Callable[[int, int], nn.Module], *,
+                             quiet: bool = False) -> Feedback:
+    """``fn(c_in, c_out)``: ONE nn.ConvTranspose2d from (B, c_in, 7, 7) to (B, c_out, 28, 28)
+    whose stamps overlap evenly (kernel size a multiple of the stride, stride >= 2)."""
+    for c_in, c_out in [(8, 4), (3, 1)]:
+        layer, err = run_learner(fn, c_in, c_out)
+        if err is None and layer is None:
+            err = forgot_return(returns="nn.ConvTranspose2d(...)")
+        problem = err or _upsampler_problem(layer, c_in, c_out)
+        if problem is not None:
+            return finish(problem, "", quiet=quiet)
+    k, s = layer.kernel_size[0], layer.stride[0]
+    return finish(None, f"one layer takes 7x7 to 28x28 (kernel {k}, stride {s}), and its stamps "
+                  "overlap evenly: no uneven-overlap checkerboard", quiet=quiet)

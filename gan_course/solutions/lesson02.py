@@ -11,7 +11,7 @@ from torch import Tensor
 
 from gan_course.toys import ToyDistribution
 
-__all__ = ["bce_with_logits", "d_star", "conv_out"]
+__all__ = ["bce_with_logits", "d_star", "conv_out", "best_accuracy"]
 
 
 def bce_with_logits(logits: Tensor, targets: Tensor) -> Tensor:
@@ -58,3 +58,25 @@ def conv_out(n: int, k: int, s: int, p: int) -> int:
     when it moves s rows at a time.
     """
     return (n + 2 * p - k) // s + 1
+
+
+def best_accuracy(real: ToyDistribution, fake: ToyDistribution, x: Tensor) -> float:
+    r"""The accuracy of the optimal discriminator on a test set half real, half fake.
+
+    D* says "real" wherever p_data > p_g, so it is right on half the real mass there and on half
+    the fake mass elsewhere:
+
+    .. math:: \text{acc}(D^*) = \tfrac12 \int \max\big(p_\text{data}(x), p_g(x)\big)\, dx
+
+    No discriminator does better; it is 1/2 when p_g = p_data.
+
+    Args:
+        real: the data distribution (1-D, has ``.density``).
+        fake: the generator's distribution.
+        x: an evenly spaced grid (n, 1) that covers both distributions.
+
+    Returns:
+        The accuracy, a float in [1/2, 1].
+    """
+    p, q = real.density(x).double(), fake.density(x).double()  # (n,) each
+    return 0.5 * torch.trapezoid(torch.maximum(p, q), x[:, 0].double()).item()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["generator_block", "dense_params", "conv_params", "slerp", "convt_output_size"]
+__all__ = ["generator_block", "dense_params", "conv_params", "slerp", "convt_output_size",
+           "one_step_upsampler"]
 
 
 def generator_block(c_in: int, c_out: int) -> nn.Sequential:
@@ -59,3 +60,12 @@ def convt_output_size(h_in: int, k: int, stride: int, padding: int,
     A convolution maps h_out -> (h_out + 2p - k) // s + 1; the transposed one runs that backwards.
     """
     return (h_in - 1) * stride - 2 * padding + k + output_padding
+
+
+def one_step_upsampler(c_in: int, c_out: int) -> nn.ConvTranspose2d:
+    """One transposed convolution from (B, c_in, 7, 7) to (B, c_out, 28, 28).
+
+    Kernel 4, stride 4: (7 - 1) * 4 + 4 = 28, and each input pixel paints its own 4x4 patch, so
+    the stamps overlap evenly (not at all) and no uneven-overlap checkerboard can appear.
+    """
+    return nn.ConvTranspose2d(c_in, c_out, kernel_size=4, stride=4)
