@@ -20,8 +20,8 @@ from torch import nn
 from gan_course import data, losses, models, toys, utils
 from gan_course.training import GANConfig, Trainer
 
-__all__ = ["Recipe", "TOY_RECIPES", "TOY_STEPS", "toy_trainer", "train_with_anneal",
-           "MNIST_RECIPES", "mnist_trainer"]
+__all__ = ["Recipe", "Built", "TOY_RECIPES", "TOY_STEPS", "toy_trainer", "train_with_anneal",
+           "MNIST_RECIPES", "mnist_trainer", "PRESETS", "built"]
 
 # Steps the course's 2-D recipe trains for (see BENCHMARKS.md for the seconds).
 TOY_STEPS = 4000
@@ -62,6 +62,45 @@ class Recipe:
         settings = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
                              for k, v in self.config.items())
         return f"{self.description} ({settings})"
+
+
+@dataclass(frozen=True)
+class Built:
+    """How a preset built a trainer (``trainer.built``): the call that builds the same one again.
+
+    Attributes:
+        function: the preset's name in `PRESETS` ("toy_trainer", "mnist_trainer").
+        arguments: the call's arguments other than the config overrides, as plain literals
+            (a toy by its name), so that they can be written as Python.
+        recipe_config: the config the call gives without overrides (the recipe's, with the
+            call's seed and G's latent_dim): the settings a shared line need not repeat.
+        unshareable: why the call cannot be written as one line (your own networks or data), or
+            None.
+    """
+
+    function: str
+    arguments: Mapping[str, Any]
+    recipe_config: GANConfig
+    unshareable: str | None = None
+
+
+def built(trainer: Trainer) -> Built | None:
+    """How a preset built ``trainer`` (`Built`), or None for a trainer built by hand."""
+    record = getattr(trainer, "built", None)
+    return record if isinstance(record, Built) else None
+
+
+def _toy_name(toy: toys.ToyDistribution) -> str | None:
+    """The name ``toys.get`` knows ``toy`` by, when it is that toy with its default settings."""
+    try:
+        default = toys.get(toy.name)
+    except (ValueError, KeyError, TypeError):
+        return None
+    tensors = ("modes", "stds", "weights")
+    same = (default.dim == toy.dim and default.bounds == toy.bounds
+            and default.draw is None and toy.draw is None
+            and all(torch.equal(getattr(default, k), getattr(toy, k)) for k in tensors))
+    return toy.name if same else None
 
 
 def _toy_G(dim: int, hidden: Widths) -> nn.Module:
@@ -140,8 +179,17 @@ def toy_trainer(dataset: str | toys.ToyDistribution = "ring", recipe: str = "cou
 
     torch.manual_seed(utils.check_seed(seed))
     G, D = build()
-    config = GANConfig(**{**r.config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, toy, config, device=device, build=build)
+    base = {**r.config, "latent_dim": G.latent_dim, "seed": seed}
+    trainer = Trainer(G, D, toy, GANConfig(**{**base, **overrides}), device=device, build=build)
+    name = toy.name if isinstance(dataset, str) else _toy_name(toy)
+    trainer.built = Built(
+        "toy_trainer",
+        {"dataset": name, "recipe": recipe, "seed": seed, "device": str(trainer.device),
+         "hidden": None if hidden is None else tuple(hidden)},
+        GANConfig(**base),
+        None if name is not None else f"its toy ({toy!r}) is not one of gan_course.toys' "
+                                      "named toys with their default settings")
+    return trainer
 
 
 def train_with_anneal(trainer: Trainer, steps: int, *, anneal: float = 0.3) -> Trainer:
@@ -241,6 +289,7 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     r = MNIST_RECIPES[model]
     if set_threads:
         utils.set_threads(r.threads)
+    real_given = real is not None
     if real is None:
         real = data.TensorSampler(*data.load_mnist(source=source))
 
@@ -252,6 +301,18 @@ def mnist_trainer(model: str = "dcgan", *, seed: int = 0, device: torch.device |
     G_recipe, D_recipe = build()  # both, in order: the one kept is the plain trainer's
     G = G_recipe if G is None else G
     D = D_recipe if D is None else D
-    cfg = GANConfig(**{**r.config, "latent_dim": G.latent_dim, "seed": seed, **overrides})
-    return Trainer(G, D, real, cfg, device=device,
-                   build=None if custom else build)
+    base = {**r.config, "latent_dim": G.latent_dim, "seed": seed}
+    trainer = Trainer(G, D, real, GANConfig(**{**base, **overrides}), device=device,
+                      build=None if custom else build)
+    why = ("it was given its own networks (G=, D=)" if custom
+           else "it was given its own data (real=)" if real_given else None)
+    trainer.built = Built("mnist_trainer",
+                          {"model": model, "seed": seed, "device": str(trainer.device),
+                           "source": source, "set_threads": set_threads},
+                          GANConfig(**base), why)
+    return trainer
+
+
+# The presets a shared line (`Built`, `live.Dashboard.settings_line`) may name.
+PRESETS: dict[str, Callable[..., Trainer]] = {"toy_trainer": toy_trainer,
+                                              "mnist_trainer": mnist_trainer}

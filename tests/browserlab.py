@@ -166,5 +166,10 @@ def drag(page, slider: str, dx: float) -> float:
     return float(page.locator(f"{slider} .widget-readout").inner_text())
 
 
+def settings_line(page) -> str:
+    """The line Share wrote (empty before Share was pressed)."""
+    return page.locator(".gc-settings textarea").input_value()
+
+
 def picture(page):
     return page.locator(".gc-image img, img.gc-image").first

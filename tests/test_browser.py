@@ -3,13 +3,15 @@
 What only a browser shows: that the sliders stay alive while training runs (a slider
 dead after its first change shows only on the second drag, so we drag three times), that each
 learning rate dragged to is the one the trainer uses within a second, that Pause stops the
-steps, and that the widgets render without an error. A screenshot goes to tests/artifacts/.
+steps, that a layer toggle redraws the picture and Share's line follows the toggles and the
+sliders, and that the widgets render without an error. A screenshot goes to tests/artifacts/.
 
 Needs Debian's /usr/bin/chromium (``make browser``); skipped without it.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -23,6 +25,7 @@ from browserlab import (
     picture,
     require,
     run_all,
+    settings_line,
     status,
     step_of,
     thread_check,
@@ -79,6 +82,21 @@ def test_dashboard_in_jupyterlab(lab, tmp_path):
             chosen = menu.locator("option:checked").inner_text(timeout=5000)
             assert chosen.replace("\xa0", " ") == "until Pause"  # ipywidgets writes nbsp
 
+            # A layer toggle redraws the paused picture; Share writes the line with it.
+            src = picture(page).get_attribute("src")
+            page.locator(".gc-layer-arrows input").click()
+            wait_for(page, lambda: picture(page).get_attribute("src") != src, 10,
+                     "the picture without G's arrows")
+            page.locator("button.gc-share").click()
+            line = wait_for(page, lambda: "layers" in settings_line(page) and settings_line(page),
+                            10, "Share's line")
+            assert line.startswith("live.Dashboard.from_settings('toy_trainer', dataset='ring', "
+                                   "recipe='course', seed=0"), line
+            assert "'layers': {'arrows': False}" in line and "config=" not in line, line
+            page.locator(".gc-layer-arrows input").click()  # arrows back for the screenshots
+            wait_for(page, lambda: "layers" not in settings_line(page), 10,
+                     "the line without layers")
+
             page.locator("button.gc-start").click()
             wait_for(page, lambda: "running" in status(page) and step_of(status(page)) > 20, 30,
                      "training to start")
@@ -96,6 +114,11 @@ def test_dashboard_in_jupyterlab(lab, tmp_path):
                 latencies.append(time.monotonic() - moved)
                 wait_for(page, lambda before=before: step_of(status(page)) > before, 5,
                          "steps to go on")
+            # Share's line follows the slider: the learning rate dragged to last.
+            def line_lr():
+                found = re.search(r"'lr_D': ([0-9.e+-]+)", settings_line(page))
+                return found and abs(float(found.group(1)) / shown[-1] - 1) < 0.01
+            wait_for(page, line_lr, 10, f"the line to say lr_D = {shown[-1]}")
             page.wait_for_timeout(1500)  # let D's heat-map show the change
             page.screenshot(path=str(ARTIFACTS / "dashboard_running.png"), full_page=True)
 

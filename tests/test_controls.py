@@ -28,3 +28,12 @@ def test_the_start_trains_menu_keeps_the_lessons_count():
     menu = controls.make_budget(None)
     assert menu.label == "until Pause" and menu.index == len(menu.options) - 1  # a choice shows
     assert controls.budget_steps(menu.value) is None and controls.budget_steps(100) == 100
+
+
+def test_layer_toggles_and_share_carry_their_css_classes():
+    boxes = controls.make_layers({"real": True, "arrows": False},
+                                 {"real": "real samples", "arrows": "G's arrows"})
+    assert boxes["arrows"].value is False and "gc-layer-arrows" in boxes["arrows"]._dom_classes
+    assert boxes["real"].description == "real samples"
+    assert "gc-share" in controls.make_buttons()["share"]._dom_classes
+    assert "gc-settings" in controls.make_settings()._dom_classes

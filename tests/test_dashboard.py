@@ -336,3 +336,49 @@ def test_default_threads(ring_trainer):
     G, D = models.DCGANGenerator(8, base_channels=4), models.DCGANDiscriminator(base_channels=4)
     t = Trainer(G, D, TensorSampler(torch.zeros(4, 1, 28, 28)), GANConfig(latent_dim=8))
     assert live.default_threads(t) == min(2, os.cpu_count())
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def test_a_layer_toggle_redraws_a_paused_dashboard_at_once(ring_trainer):
+    d = live.Dashboard(ring_trainer(), view="2d", headless=False)
+    try:
+        d.draw()
+        toggles = d.panel.layers
+        assert set(toggles) == {"real", "fake", "heat", "arrows"}
+        assert "gc-layer-arrows" in toggles["arrows"]._dom_classes
+        frames, before = d.frames, d.image.value
+        toggles["arrows"].value = False  # what a click does
+        assert d.view.layers["arrows"] is False and not d.view.quiver.get_visible()
+        assert d.frames == frames + 1 and d.image.value != before
+        assert d.trainer.step_count == 0 and d.error is None
+        d.show_layers(heat=False)
+        assert toggles["heat"].value is False  # the toggle shows it
+        with pytest.raises(ValueError, match="unknown layer"):
+            d.show_layers(heatmap=True)
+        with pytest.raises(ValueError, match="True or False"):
+            d.show_layers(real="yes")
+        assert d.view.layers == {"real": True, "fake": True, "heat": False, "arrows": False}
+    finally:
+        d.close()
+
+
+def test_a_layer_toggle_while_training_acts_on_the_next_picture(in_loop, until):
+    async def body(d):
+        d.draw()
+        d.start()
+        assert await until(lambda: d.trainer.step_count > 5)
+        d.panel.layers["fake"].value = False
+        assert d.running  # training was not paused for it
+        frames, step = d.frames, d.trainer.step_count
+        assert await until(lambda: d.frames > frames and d.trainer.step_count > step + 5, 30)
+        assert not d.view.fake.get_visible() and d.error is None
+        d.pause()
+    in_loop(body, view="2d")
+
+
+def test_layers_need_a_view_that_has_them(dash):
+    assert dash.panel.layers == {}  # no toggles for a view without layers
+    with pytest.raises(ValueError, match="no layers"):
+        dash.show_layers(arrows=False)

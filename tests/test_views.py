@@ -1,12 +1,15 @@
 """The dashboard's pictures: a view leaves training untouched, reads D's output as the loss
 table says, and spans its curves to the run's end when the dashboard tells it."""
 
+import time
+
+import numpy as np
 import pytest
 import torch
 
-from gan_course import live, losses, models, toys
+from gan_course import live, losses, metrics, models, toys
 from gan_course.data import TensorSampler
-from gan_course.live import views
+from gan_course.live import overlays, views
 from gan_course.training import GANConfig, Trainer
 
 
@@ -121,3 +124,116 @@ def test_the_curves_span_the_run_the_dashboard_announces(ring_trainer):
     assert view.curves[0].xticks[-1].text == "400"
     view.draw(frame)  # no run announced: a round number past the last step
     assert view.curves[0].xticks[-1].text == "100"
+
+
+# --------------------------------------------------------------------------- 2-D overlays
+
+
+def _arrow_lengths(view) -> np.ndarray:
+    return np.hypot(np.asarray(view.quiver.U, dtype=float), np.asarray(view.quiver.V, dtype=float))
+
+
+def test_arrows_have_a_visible_length_whatever_the_gradient_and_the_caption_its_size(
+        ring_trainer):
+    """A big gradient, then one a million times smaller (a saturated D, lr_D 0.1): both are
+    drawn alike, about 8% of the box; only the caption says how big they are."""
+    trainer = ring_trainer()
+    trainer.train(3)
+    view = views.View2D(trainer, toys.ring())
+    frame = view.capture(trainer)
+    width = view.bounds[1] - view.bounds[0]
+    sizes = {}
+    for scale in (1e3, 1e-6):
+        view.draw(dict(frame, arrows=frame["arrows"] * scale))
+        sizes[scale] = _arrow_lengths(view)
+        assert np.percentile(sizes[scale], 95) == pytest.approx(overlays.ARROW_SPAN * width,
+                                                                rel=0.02)
+        assert sizes[scale].min() >= overlays.MIN_SHARE * overlays.ARROW_SPAN * width * 0.999
+        top = np.percentile(np.linalg.norm(frame["arrows"] * scale, axis=1), 95)
+        assert view.arrow_label.text.startswith(f"longest arrows: |∇ₓ loss_G| ≈ {top:.1e}")
+    np.testing.assert_allclose(sizes[1e3], sizes[1e-6], rtol=1e-6)
+    # Directions are kept.
+    drawn = np.stack([view.quiver.U, view.quiver.V], axis=1)
+    cos = (drawn * frame["arrows"]).sum(1) / (np.linalg.norm(drawn, axis=1)
+                                              * np.linalg.norm(frame["arrows"], axis=1))
+    assert cos.min() > 0.9999
+
+
+def test_arrows_without_a_gradient_or_with_nan_draw_nothing():
+    drawn, caption = overlays.arrow_vectors(np.zeros((5, 2)), 6.0)
+    assert not drawn.any() and "no gradient" in caption
+    a = np.array([[3.0, 4.0], [np.nan, 1.0]])
+    drawn, caption = overlays.arrow_vectors(a, 10.0)
+    assert np.allclose(drawn[0], [0.6 * 0.8, 0.8 * 0.8]) and not drawn[1].any()
+    assert "longest arrows: |∇ₓ loss_G| ≈ 5.0e+00" in caption
+
+
+def test_the_2d_view_shows_kl_and_js_of_the_grid_estimate(ring_trainer):
+    trainer = ring_trainer()
+    trainer.train(5)
+    toy = toys.ring()
+    view = views.View2D(trainer, toy)
+    frame = view.capture(trainer)
+    want = metrics.kl_js_grid(frame["fake"], toy.density, bounds=toy.bounds)
+    assert frame["divergence"] == pytest.approx(want, rel=1e-9)  # the same estimate, cached grid
+    view.draw(frame)
+    assert (f"KL {want['kl']:.2f} · JS {want['js']:.3f} nats"
+            in view.divergence_label.text)
+    # The floor: as many real samples score far better than an untrained G, and a G that put
+    # every sample on one mode scores worse than the floor.
+    floor = view.divergence.floor
+    assert floor["js"] < 0.05 < want["js"]
+    one_mode = toy.modes[0].numpy() + 0.02 * np.random.default_rng(0).standard_normal((512, 2))
+    assert view.divergence(one_mode)["kl"] > 1.0 > floor["kl"]
+    assert view.divergence(np.full((4, 2), 50.0)) is None  # nothing inside the plane
+    view.draw(dict(frame, divergence=None))
+    assert "no fake inside" in view.divergence_label.text
+
+
+def test_kl_js_costs_little(ring_trainer):
+    """Once per picture: the density on the fine grid is computed once, a frame pays ~1 ms."""
+    trainer = ring_trainer()
+    view = views.View2D(trainer, toys.ring())
+    fake = view.capture(trainer)["fake"]
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        view.divergence(fake)
+        times.append(time.perf_counter() - start)
+    ms = 1000 * float(np.median(times))
+    print(f"\nKL/JS on the grid: {ms:.2f} ms a picture")
+    assert ms < 10
+
+
+def test_no_divergence_without_a_known_density(ring_trainer):
+    trainer = ring_trainer(real=toys.spiral())
+    view = views.View2D(trainer, toys.spiral())
+    frame = view.capture(trainer)
+    assert view.divergence is None and "divergence" not in frame
+    view.draw(frame)
+
+
+def test_layers_hide_and_show_on_the_next_picture(ring_trainer):
+    trainer = ring_trainer()
+    view = views.View2D(trainer, toys.ring(), layers={"real": False})
+    frame = view.capture(trainer)
+    full = np.asarray(view.draw(frame), dtype=float)
+    assert not view.real.get_visible() and view.fake.get_visible()
+    assert view.set_layers(heat=False, arrows=False, real=True) == {
+        "real": True, "fake": True, "heat": False, "arrows": False}
+    bare = np.asarray(view.draw(frame), dtype=float)
+    assert view.heat.rgb is None and not view.quiver.get_visible() and view.real.get_visible()
+    assert view.arrow_label.text == ""
+    # The plane without D's heat-map: mostly white, where the heat-map coloured it.
+    box = view.ax.get_window_extent()
+    h = full.shape[0]
+    rows = slice(int(h - box.y1) + 5, int(h - box.y0) - 5)
+    cols = slice(int(box.x0) + 5, int(box.x1) - 5)
+    white = lambda img: (img[rows, cols] > 250).all(axis=2).mean()  # noqa: E731
+    assert white(bare) > 0.8 > white(full)
+    for bad in ({"arrow": False}, {"heat": "off"}, {"real": 1}):
+        with pytest.raises(ValueError, match="layer"):
+            view.set_layers(**bad)
+        assert view.layers == {"real": True, "fake": True, "heat": False, "arrows": False}
+    with pytest.raises(ValueError, match="layer"):
+        views.View2D(trainer, toys.ring(), layers={"samples": False})

@@ -11,11 +11,24 @@ One module per responsibility (see DEVELOPERS.md):
 - `runner`: how training runs (a task on the kernel's event loop, or blocking) and its pacing;
 - `panel`: the widgets and their wiring; `controls`: the widgets themselves;
 - `views`: the pictures (``capture(trainer) -> frame``, ``draw(frame, info) -> image``);
+- `overlays`: the 2-D view's layers, G's arrows at a visible length, the KL / JS read-out;
+- `share`: one line of Python that rebuilds a dashboard with its settings
+  (`Dashboard.settings_line`, `Dashboard.from_settings`);
 - `fastplot`: figures drawn once and blitted in place.
 """
 
-from gan_course.live import controls, dashboard, fastplot, panel, runner, state, views
+from gan_course.live import (
+    controls,
+    dashboard,
+    fastplot,
+    overlays,
+    panel,
+    runner,
+    share,
+    state,
+    views,
+)
 from gan_course.live.dashboard import Dashboard, default_threads, digit_picker, stop_all
 
 __all__ = ["Dashboard", "default_threads", "digit_picker", "stop_all", "controls", "dashboard",
-           "fastplot", "panel", "runner", "state", "views"]
+           "fastplot", "overlays", "panel", "runner", "share", "state", "views"]

@@ -18,7 +18,7 @@ from gan_course.utils import MAX_SEED
 
 __all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed",
            "make_budget", "budget_options", "budget_value", "budget_steps", "layout", "show_value",
-           "tagged", "PAUSE", "UNTIL_PAUSE"]
+           "tagged", "PAUSE", "UNTIL_PAUSE", "make_layers", "make_settings"]
 
 LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -102,6 +102,8 @@ def make_buttons() -> dict[str, widgets.Button]:
         "step": ("Step both", "step-forward", "k updates of D, then one of G"),
         "reset": ("Reset", "undo", "back to the initial weights of this seed"),
         "undo_reset": ("Undo reset", "redo", "back to the run the last Reset discarded"),
+        "share": ("Share", "share-alt", "one line of Python that rebuilds this dashboard with "
+                                        "its current settings"),
     }
     buttons = {key: tagged(widgets.Button(description=text, icon=icon, tooltip=tip,
                                            layout=widgets.Layout(width="auto")), key)
@@ -115,6 +117,23 @@ def make_seed(seed: int) -> widgets.BoundedIntText:
     """The seed box; a new value (on Enter) restarts from fresh weights."""
     return tagged(widgets.BoundedIntText(value=seed, min=0, max=MAX_SEED, description="seed",
                                           continuous_update=False, **_look(150, 40)), "seed")
+
+
+def make_layers(shown: dict[str, bool], labels: dict[str, str]) -> dict[str, widgets.Checkbox]:
+    """One checkbox per layer of the picture (CSS class ``gc-layer-<name>``): what the next
+    picture shows; the view reads them, the trainer never does."""
+    return {name: tagged(widgets.Checkbox(value=shown[name], description=labels[name],
+                                          indent=False, layout=widgets.Layout(width="auto")),
+                         f"layer-{name}")
+            for name in labels}
+
+
+def make_settings() -> widgets.Textarea:
+    """Where Share writes its line (hidden until pressed; select it and copy)."""
+    return tagged(widgets.Textarea(value="", description="share", disabled=False,
+                                   layout=widgets.Layout(width="98%", height="52px",
+                                                         display="none"),
+                                   style={"description_width": "40px"}), "settings")
 
 
 # The menu's value for "until Pause" (a run's budget None). Not None itself: a Dropdown whose
@@ -145,18 +164,21 @@ def make_budget(steps: int | None) -> widgets.Dropdown:
                                     description="Start trains", **_look(220, 80)), "budget")
 
 
-def layout(*, buttons, budget, seed, status, errors, image, controls) -> widgets.VBox:
-    """Buttons and status on top, the picture, then the hyperparameters in three rows."""
+def layout(*, buttons, budget, seed, status, errors, image, controls, settings=None,
+           layers=None) -> widgets.VBox:
+    """Buttons and status on top (with Share's line under them), the picture, the layer
+    toggles if any, then the hyperparameters in three rows."""
     c = controls
 
     def row(items):
         return widgets.HBox(items, layout=widgets.Layout(flex_flow="row wrap"))
 
+    top = [row([*buttons.values(), budget, seed]), *([settings] if settings else []), status,
+           errors, image]
+    if layers:
+        top.append(row(list(layers.values())))
     return widgets.VBox([
-        row([*buttons.values(), budget, seed]),
-        status,
-        errors,
-        image,
+        *top,
         row([c["lr_D"], c["lr_G"], c["noisy_labels"]]),
         row([c["n_critic"], c["loss"], c["batch_size"]]),
         row([c["instance_noise"], c["label_smoothing"], c["label_flip"]]),

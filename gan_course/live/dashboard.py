@@ -41,7 +41,7 @@ from IPython.display import display
 from torch import nn
 
 from gan_course import utils
-from gan_course.live import runner, views
+from gan_course.live import runner, share, views
 from gan_course.live.panel import Panel
 from gan_course.live.state import RunState, plain_text
 from gan_course.monitor import HealthMonitor
@@ -141,7 +141,8 @@ class Dashboard:
         threads: torch CPU threads while training; None for `default_threads`.
         headless: train blocking in the cell (see the module doc); None reads `utils.headless()`.
         **view_options: passed to the view, e.g. ``ema=True`` (draw G's weight average),
-            ``n_fake=1000`` or ``metrics_every=0``.
+            ``n_fake=1000``, ``metrics_every=0`` or the 2-D view's ``layers={"arrows": False}``
+            (see `show_layers`).
 
     Attributes:
         state: the run state (`state.RunState`: queued changes, budget, flags, errors).
@@ -158,6 +159,8 @@ class Dashboard:
         headless: bool | None = None, **view_options: Any,
     ) -> None:
         _check_arguments(trainer, toy, refresh, threads)
+        self._made = dict(view=view, toy=toy, name=name, refresh=refresh, threads=threads,
+                          view_options=dict(view_options))  # for `options`
         self.trainer, self.name, self.refresh = trainer, name, float(refresh)
         self.headless = utils.headless() if headless is None else bool(headless)
         self.threads = default_threads(trainer) if threads is None else threads
@@ -365,6 +368,56 @@ class Dashboard:
             self.panel.publish(fmt="png")
         with open(path, "wb") as f:
             f.write(self.png)
+
+    def show_layers(self, **shown: bool) -> None:
+        """Show or hide the 2-D view's layers, e.g. ``show_layers(arrows=False, heat=True)``
+        ("real", "fake", "heat", "arrows"). The next picture obeys (at once when paused);
+        training is never held up. ValueError for an unknown layer, a value not True/False or
+        a view without layers; then nothing changes."""
+        if not hasattr(self.view, "set_layers"):
+            raise ValueError(f"this dashboard's view ({type(self.view).__name__}) has no layers; "
+                             "the 2-D view (view='2d') has")
+        self.view.set_layers(**shown)
+        self.panel.sync_layers()
+        if not self.running and not self._closed:
+            self.draw()
+
+    def options(self) -> dict[str, Any]:
+        """The options this dashboard was made with that differ from the defaults (view, view
+        options, name, refresh, threads), with the 2-D view's hidden layers, as `settings_line`
+        writes them. ValueError when one cannot be written (a view object, a toy of your own)."""
+        made = self._made
+        if not isinstance(made["view"], str):
+            raise ValueError("this dashboard draws a view object of your own, which no line can "
+                             "build; share a dashboard with view='2d', '1d', 'images' or 'auto'")
+        if made["toy"] is not None and made["toy"] is not self.trainer.real:
+            raise ValueError("this dashboard was given a toy other than the trainer's data, "
+                             "which no line can name")
+        options: dict[str, Any] = {"view": made["view"]} if made["view"] != "auto" else {}
+        options.update(made["view_options"])
+        hidden = {k: v for k, v in getattr(self.view, "layers", {}).items() if not v}
+        options.pop("layers", None)
+        if hidden:
+            options["layers"] = hidden
+        defaults = {"name": None, "refresh": 0.5, "threads": None}
+        options.update({k: made[k] for k, v in defaults.items() if made[k] != v})
+        return options
+
+    def settings_line(self) -> str:
+        """One line of Python that builds this dashboard again with its current settings: the
+        preset and its arguments, the seed, every setting that differs from the recipe's (those
+        queued for the next step included), the view and its options (`share`). Evaluate it
+        where ``from gan_course import live`` ran. ValueError, saying why, when the trainer was
+        not built by `gan_course.presets` (or was given networks or data of your own)."""
+        return share.settings_line(self)
+
+    @classmethod
+    def from_settings(cls, preset: str, *, config: dict | None = None,
+                      dashboard: dict | None = None, **arguments: Any) -> Dashboard:
+        """The dashboard a `settings_line` writes: ``presets.<preset>(**arguments, **config)``
+        (``preset``: "toy_trainer" or "mnist_trainer"), shown by ``Dashboard(trainer,
+        **dashboard)``."""
+        return share.from_settings(cls, preset, config=config, dashboard=dashboard, **arguments)
 
     def status_text(self) -> str:
         """The status line as plain text."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from gan_course.live import controls, fastplot, runner, views
+from gan_course.live import controls, fastplot, overlays, runner, views
 
 if TYPE_CHECKING:
     from gan_course.live.dashboard import Dashboard
@@ -30,7 +30,9 @@ class Panel:
 
     Attributes:
         controls: hyperparameter name -> widget (set ``.value`` from code, as a slider drag does).
-        buttons: "start", "step_d", "step_g", "step", "reset", "undo_reset" -> button.
+        buttons: "start", "step_d", "step_g", "step", "reset", "undo_reset", "share" -> button.
+        layers: for a view with layers (the 2-D view), layer name -> checkbox; else empty.
+        settings: the text box where Share writes `Dashboard.settings_line` (or why not).
         seed, budget, status, errors, image: the other widgets; ``widget`` holds them all.
     """
 
@@ -49,7 +51,7 @@ class Panel:
         actions = {"start": dash.toggle, "step_d": lambda: dash.step(g=False),
                    "step_g": lambda: dash.step(d=False), "step": dash.step,
                    "reset": lambda: dash.reset(seed=self.seed.value),
-                   "undo_reset": dash.undo_reset}
+                   "undo_reset": dash.undo_reset, "share": self.show_settings}
         for key, action in actions.items():
             self.buttons[key].on_click(self.guard(lambda _, action=action: action()))
         self.status = controls.tagged(widgets.HTML(""), "status")
@@ -64,9 +66,15 @@ class Panel:
                               layout=widgets.Layout(width=f"{w}px", height=f"{h}px",
                                                     max_width="100%", object_fit="contain"))
         self.image = controls.tagged(image, "image")
+        self.settings = controls.make_settings()
+        shown = getattr(dash.view, "layers", None)
+        self.layers = {} if shown is None else controls.make_layers(shown, overlays.LAYERS)
+        for key, w in self.layers.items():
+            w.observe(self.guard(functools.partial(self._on_layer, key)), names="value")
         self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
                                       status=self.status, errors=self.errors, image=self.image,
-                                      controls=self.controls)
+                                      controls=self.controls, settings=self.settings,
+                                      layers=self.layers)
 
     def guard(self, callback):
         """Wrap a widget callback so that its errors show in the red box (ipywidgets would only
@@ -99,6 +107,36 @@ class Panel:
         state.queue(**{key: change["new"]})  # the runner applies it before a step
         if not self.dash.running:
             self.set_status()
+
+    def _on_layer(self, key: str, change: dict) -> None:
+        if not self._syncing:
+            try:
+                self.dash.show_layers(**{key: change["new"]})
+            finally:
+                self.sync_layers()  # a refused value goes back to the one in use
+
+    def sync_layers(self) -> None:
+        """Each layer toggle shows whether the view draws that layer (and Share's line, when
+        shown, the layers too)."""
+        shown = getattr(self.dash.view, "layers", {})
+        with self.quiet():
+            for key, w in self.layers.items():
+                w.value = shown[key]
+        self.refresh_settings()
+
+    def show_settings(self) -> None:
+        """Share: show the settings line (or why there is none) under the buttons."""
+        self.settings.layout.display = None
+        self.refresh_settings()
+
+    def refresh_settings(self) -> None:
+        """Rewrite the shown settings line (after a change, a refusal or a reset)."""
+        if self.settings.layout.display == "none":
+            return
+        try:
+            self.settings.value = self.dash.settings_line()
+        except ValueError as err:
+            self.settings.value = f"# cannot share this setup: {err}"
 
     def _on_budget(self, change: dict) -> None:
         """The "Start trains" menu: a running run trains the new count from now (or goes on until
@@ -171,6 +209,7 @@ class Panel:
 
     def set_status(self) -> None:
         self.status.value = self.status_html()
+        self.refresh_settings()  # the line follows every change the status line shows
 
     def set_running(self, running: bool) -> None:
         """The Start button reads Pause while a run trains."""
@@ -179,7 +218,8 @@ class Panel:
         b.button_style = "warning" if running else "success"
 
     def close(self) -> None:
-        parts = [*self.controls.values(), *self.buttons.values(), self.seed, self.budget,
-                 self.status, self.errors, self.image, *self.widget.children, self.widget]
+        parts = [*self.controls.values(), *self.buttons.values(), *self.layers.values(),
+                 self.seed, self.budget, self.settings, self.status, self.errors, self.image,
+                 *self.widget.children, self.widget]
         for w in parts:  # closing a box leaves its children open in the kernel
             w.close()

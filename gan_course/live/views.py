@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from gan_course import losses, metrics, plots
-from gan_course.live import fastplot
+from gan_course.live import fastplot, overlays
 from gan_course.plots import D_COLOR, FAKE, G_COLOR, HEAT_CMAP, REAL
 
 __all__ = ["View", "RunInfo", "View2D", "View1D", "ViewImages", "make_view"]
@@ -173,14 +173,20 @@ class View2D:
         n_arrows: how many fakes get a gradient arrow.
         resolution: heat-map cells per side.
         ema: draw G's weight average (when the trainer keeps one) instead of G itself.
+        layers: layers to hide or show, e.g. ``{"arrows": False}`` (`overlays.LAYERS`: "real",
+            "fake", "heat", "arrows"); all show by default.
 
     Attributes:
         blit: the figure (`fastplot.Blit`) once drawn; ``blit.full`` says whether the last
             picture was a full redraw.
+        layers: layer name -> shown (change it with `set_layers`; the next picture obeys).
+        divergence: for a 2-D mixture toy, the KL / JS meter (`overlays.GridDivergence`) whose
+            numbers each frame carries as ``frame["divergence"]``; else None.
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
-                 resolution: int = 64, ema: bool = False) -> None:
+                 resolution: int = 64, ema: bool = False, layers=None) -> None:
+        self.layers = overlays.check_layers(layers or {})
         self.toy, self.ema = toy, ema
         self.z = trainer.sample_z(n_fake, generator=_fixed(12345))
         self.n_arrows = n_arrows
@@ -195,6 +201,7 @@ class View2D:
         self.bounds = (float(x0), float(x1), float(y0), float(y1))
         self.resolution = resolution
         self.has_modes = toy is not None and toy.is_mixture and toy.dim == 2
+        self.divergence = overlays.GridDivergence(toy, n_floor=n_fake) if self.has_modes else None
         self.series = _Series()
         self.modes_log: list[tuple[int, int]] = []
         self.blit: fastplot.Blit | None = None
@@ -221,7 +228,15 @@ class View2D:
             stats = metrics.mode_stats(frame["fake"], self.toy.modes, self.toy.std)
             self.modes_log.append((frame["step"], stats["modes_captured"]))
             frame["modes"] = (np.array(self.modes_log, dtype=float), stats["n_modes"])
+        if self.divergence is not None:
+            frame["divergence"] = self.divergence(frame["fake"])
         return frame
+
+    def set_layers(self, **shown: bool) -> dict[str, bool]:
+        """Show or hide layers from the next picture on, e.g. ``set_layers(arrows=False)``;
+        ValueError for an unknown layer or a value not True/False (then nothing changes)."""
+        self.layers = overlays.check_layers(shown, self.layers)
+        return dict(self.layers)
 
     def _build(self, frame: dict) -> None:
         fig = Figure(figsize=SIZE, dpi=DPI)
@@ -261,12 +276,13 @@ class View2D:
             self.third = fastplot.Curves(blit, ax3, ("|∇D|", "|∇G|"), (D_COLOR, G_COLOR),
                                          ylabel="norm", title="gradient norms")
         ax3.set_xlabel("step", labelpad=16)
+        # Inside the modes panel (its top margin holds the title): over the curve, still legible.
+        self.divergence_label = blit.label(ax3, x=0.02, y=0.95, size=10, anchor="lt")
         self._loss = None
 
     def _set_loss(self, loss: str) -> None:
         """Colours and labels of D's output depend on the loss: a probability or a raw score."""
         self._loss = loss
-        self._arrow_ref = 0.0  # gradients of another loss have another scale
         label, fixed = _prob_label(loss)
         self.curves[1].set_fixed(fixed, label)
         scale = losses.LOSSES[loss].scale
@@ -291,24 +307,25 @@ class View2D:
         if losses.LOSSES[frame["loss"]].scale == "free":
             lo, hi = np.percentile(heat, [1, 99])
             heat = (heat - lo) / max(hi - lo, 1e-12)
-        self.heat.rgb = HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3]
+        shown = self.layers
+        self.heat.rgb = (HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3] if shown["heat"]
+                         else None)  # None: the plane stays white
         self.fake.set_offsets(frame["fake"])
-        # Arrow lengths: the largest recent gradient spans 8% of the box. The reference follows a
-        # growing gradient at once and a shrinking one within seconds (half-life ~4 frames), so
-        # a fast-vanishing gradient shows as shrinking arrows; the label gives the size.
-        a = frame["arrows"]
-        top = float(np.percentile(np.linalg.norm(a, axis=1), 95)) if len(a) else 0.0
-        self._arrow_ref = max(top, 0.85 * self._arrow_ref)
-        self.arrow_label.text = f"longest arrows: |∇ₓ loss_G| ≈ {top:.1e}"
+        for artist, layer in ((self.real, "real"), (self.fake, "fake"), (self.quiver, "arrows")):
+            artist.set_visible(shown[layer])
+        # Arrows at a length you can see, their real size in the caption (`overlays`).
         x0, x1, _, _ = self.bounds
-        ref = self._arrow_ref
-        a = a * (0.08 * (x1 - x0) / ref) if ref > 0 and np.isfinite(ref) else a * 0
+        a, caption = overlays.arrow_vectors(frame["arrows"], x1 - x0)
+        self.arrow_label.text = caption if shown["arrows"] else ""
         self.quiver.set_offsets(frame["fake"][: len(a)])
         self.quiver.set_UVC(a[:, 0], a[:, 1])
         who = "G's average (EMA)" if self.ema else "samples"
         self.title.text = f"step {frame['step']}: {who} over D's output"
         _update_curves(self.curves, frame, info.horizon)
         s, horizon = frame["series"], info.horizon
+        if self.divergence is not None:
+            self.divergence_label.text = overlays.GridDivergence.caption(
+                frame.get("divergence"), self.divergence.floor)
         if "modes" in frame:
             log, _ = frame["modes"]
             self.third.update(log[:, 0], [log[:, 1]], horizon=horizon)
