@@ -54,6 +54,18 @@ def submit(course: Path, learner: str, released: nbformat.NotebookNode,
     nbformat.write(nb, path)
 
 
+def hung_cells(course: Path) -> list[str]:
+    """Graded cells that hit the cell time limit, as 'learner cell N: first line'."""
+    found = []
+    for learner in ("ada", "alan"):
+        path = course / "autograded" / learner / ASSIGNMENT / LESSON
+        cells = L.read_notebook(path).cells if path.exists() else []
+        found += [f"{learner} cell {i}: {c.source.splitlines()[0] if c.source else ''}"
+                  for i, c in enumerate(cells) if c.cell_type == "code"
+                  and any(o.get("ename") == "CellTimeoutError" for o in c.get("outputs", []))]
+    return found
+
+
 def test_autograde_gives_each_exercise_its_points(tmp_path):
     started = time.monotonic()
     editions.build(tmp_path / "build")
@@ -75,7 +87,10 @@ def test_autograde_gives_each_exercise_its_points(tmp_path):
     submit(course, "ada", released, solutions)
     unfinished = {k: v for k, v in solutions.items() if k != "answer_box_muller"}  # as released
     submit(course, "alan", released, {**unfinished, "answer_fit_gaussian": wrong_std})
-    nbgrader(course, "autograde", ASSIGNMENT)
+    # Quick-mode cells take seconds: a 120 s cell limit (the class config allows 900 s for
+    # learner mode) turns a hung cell into a CellTimeoutError in the graded notebook, which
+    # `hung_cells` names below, instead of the whole command running past this test's 300 s.
+    nbgrader(course, "autograde", ASSIGNMENT, "--Execute.timeout=120")
     nbgrader(course, "export")
     print(f"\nnbgrader test: {time.monotonic() - started:.1f} s")
 
@@ -85,7 +100,8 @@ def test_autograde_gives_each_exercise_its_points(tmp_path):
         scores = {learner: {g.name: g.score for g in
                             gb.find_submission(ASSIGNMENT, learner).notebooks[0].grades}
                   for learner in ("ada", "alan")}
-    assert scores["ada"] == {k: float(v) for k, v in points.items()}, "full marks"
+    assert scores["ada"] == {k: float(v) for k, v in points.items()}, \
+        f"full marks; cells that timed out: {hung_cells(course)}"
     lost = {k for k, v in scores["alan"].items() if v != points[k]}
     assert lost == {"check_fit_gaussian", "check_box_muller"}
     assert all(scores["alan"][k] == 0 for k in lost)
