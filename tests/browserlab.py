@@ -152,8 +152,9 @@ def wait_for(page, condition, timeout: float, what: str):
                          f"status: {status(page)!r}")
 
 
-def drag(page, slider: str, dx: float) -> float:
-    """Drag a slider's handle by dx pixels; return the value its readout shows after."""
+def drag(page, slider: str, dx: float, *, readout: bool = True) -> float | None:
+    """Drag a slider's handle by dx pixels; return the value its readout shows after (None for
+    a slider without a readout: the timeline)."""
     handle = page.locator(f"{slider} .noUi-handle")
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -163,7 +164,14 @@ def drag(page, slider: str, dx: float) -> float:
         page.mouse.move(x + dx * i / 10, y)
         page.wait_for_timeout(20)
     page.mouse.up()
+    if not readout:
+        return None
     return float(page.locator(f"{slider} .widget-readout").inner_text())
+
+
+def timeline_note(page) -> str:
+    """Rewind's note: which picture shows, how many are kept, where Export wrote."""
+    return page.locator(".gc-timeline-note").inner_text()
 
 
 def settings_line(page) -> str:

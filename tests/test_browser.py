@@ -4,7 +4,7 @@ What only a browser shows: that the sliders stay alive while training runs (a sl
 dead after its first change shows only on the second drag, so we drag three times), that each
 learning rate dragged to is the one the trainer uses within a second, that Pause stops the
 steps, that a layer toggle redraws the picture and Share's line follows the toggles and the
-sliders, and that the widgets render without an error. A screenshot goes to tests/artifacts/.
+sliders, that the timeline scrubs back while the run goes on and Export writes a GIF, and that the widgets render without an error. A screenshot goes to tests/artifacts/.
 
 Needs Debian's /usr/bin/chromium (``make browser``); skipped without it.
 """
@@ -29,8 +29,10 @@ from browserlab import (
     status,
     step_of,
     thread_check,
+    timeline_note,
     wait_for,
 )
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +123,23 @@ def test_dashboard_in_jupyterlab(lab, tmp_path):
             wait_for(page, line_lr, 10, f"the line to say lr_D = {shown[-1]}")
             page.wait_for_timeout(1500)  # let D's heat-map show the change
             page.screenshot(path=str(ARTIFACTS / "dashboard_running.png"), full_page=True)
+
+            # Rewind: dragging the timeline back shows an older picture while the run goes on;
+            # Live follows the run again; Export writes the kept pictures as a GIF.
+            wait_for(page, lambda: "pictures kept" in timeline_note(page), 10, "kept pictures")
+            before = step_of(status(page))
+            drag(page, ".gc-timeline", -200, readout=False)
+            wait_for(page, lambda: "showing step" in timeline_note(page), 10, "an older picture")
+            wait_for(page, lambda: step_of(status(page)) > before + 20 and "running"
+                     in status(page), 10, "training to go on while rewound")
+            page.locator("button.gc-live").click()
+            wait_for(page, lambda: timeline_note(page).startswith("live"), 10, "Live")
+            gif = tmp_path / "nb" / "gan-run.gif"
+            page.locator("button.gc-export").click()
+            wait_for(page, lambda: "Export wrote" in timeline_note(page) and gif.exists(), 60,
+                     "the exported GIF")
+            with Image.open(gif) as exported:
+                assert exported.n_frames > 1
 
             # Re-run every cell while training runs: the new dashboard stops the old loop.
             first_run = wait_for(page, lambda: thread_check(page), 10, "the thread check")[0]

@@ -14,7 +14,9 @@ One module per responsibility (see DEVELOPERS.md):
 - `overlays`: the 2-D view's layers, G's arrows at a visible length, the KL / JS read-out;
 - `share`: one line of Python that rebuilds a dashboard with its settings
   (`Dashboard.settings_line`, `Dashboard.from_settings`);
-- `fastplot`: figures drawn once and blitted in place.
+- `fastplot`: figures drawn once and blitted in place;
+- `timeline`: Rewind, the run's pictures kept within a memory budget, scrubbed and exported
+  as a GIF (`Dashboard.rewind`, `Dashboard.export`).
 """
 
 from gan_course.live import (
@@ -26,9 +28,10 @@ from gan_course.live import (
     runner,
     share,
     state,
+    timeline,
     views,
 )
 from gan_course.live.dashboard import Dashboard, default_threads, digit_picker, stop_all
 
 __all__ = ["Dashboard", "default_threads", "digit_picker", "stop_all", "controls", "dashboard",
-           "fastplot", "overlays", "panel", "runner", "share", "state", "views"]
+           "fastplot", "overlays", "panel", "runner", "share", "state", "timeline", "views"]

@@ -18,7 +18,7 @@ from gan_course.utils import MAX_SEED
 
 __all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed",
            "make_budget", "budget_options", "budget_value", "budget_steps", "layout", "show_value",
-           "tagged", "PAUSE", "UNTIL_PAUSE", "make_layers", "make_settings"]
+           "tagged", "PAUSE", "UNTIL_PAUSE", "make_layers", "make_settings", "make_timeline"]
 
 LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -136,6 +136,24 @@ def make_settings() -> widgets.Textarea:
                                    style={"description_width": "40px"}), "settings")
 
 
+def make_timeline() -> dict[str, widgets.DOMWidget]:
+    """Rewind: the timeline slider over the kept pictures (``gc-timeline``; at its right end it
+    follows the run), Live (``gc-live``), Export GIF (``gc-export``) and a note saying which
+    picture shows and where Export wrote (``gc-timeline-note``)."""
+    slider = widgets.IntSlider(value=0, min=0, max=0, description="rewind", disabled=True,
+                               readout=False, continuous_update=True, **_look(320, 50))
+    live = widgets.Button(description="Live", icon="forward", disabled=True,
+                          tooltip="back to the newest picture, following the run",
+                          layout=widgets.Layout(width="auto"))
+    export = widgets.Button(description="Export GIF", icon="film", disabled=True,
+                            tooltip="write the kept pictures as an animated GIF",
+                            layout=widgets.Layout(width="auto"))
+    note = widgets.HTML("")
+    parts = {"slider": (slider, "timeline"), "live": (live, "live"),
+             "export": (export, "export"), "note": (note, "timeline-note")}
+    return {key: tagged(w, name) for key, (w, name) in parts.items()}
+
+
 # The menu's value for "until Pause" (a run's budget None). Not None itself: a Dropdown whose
 # value is None has nothing selected, so the browser would show no choice at all.
 PAUSE = "pause"
@@ -165,9 +183,9 @@ def make_budget(steps: int | None) -> widgets.Dropdown:
 
 
 def layout(*, buttons, budget, seed, status, errors, image, controls, settings=None,
-           layers=None) -> widgets.VBox:
-    """Buttons and status on top (with Share's line under them), the picture, the layer
-    toggles if any, then the hyperparameters in three rows."""
+           layers=None, timeline=None) -> widgets.VBox:
+    """Buttons and status on top (with Share's line under them), the picture, the timeline
+    (`make_timeline`) and the layer toggles if any, then the hyperparameters in three rows."""
     c = controls
 
     def row(items):
@@ -175,6 +193,8 @@ def layout(*, buttons, budget, seed, status, errors, image, controls, settings=N
 
     top = [row([*buttons.values(), budget, seed]), *([settings] if settings else []), status,
            errors, image]
+    if timeline:
+        top.append(row(list(timeline.values())))
     if layers:
         top.append(row(list(layers.values())))
     return widgets.VBox([

@@ -14,6 +14,10 @@ How it works, and why (measured with JupyterLab 4.6, ipykernel 7.4, ipywidgets 8
   step. Outside an event loop (a script) Start trains its steps blocking, as headless runs do.
 - The runner draws the pictures (`gan_course.live.views`) by wall-clock time, about twice a
   second, into an ``ipywidgets.Image``; drawing is kept under about 8% of the time.
+- Rewind (`gan_course.live.timeline`): the pictures drawn so far stay in memory (JPEG bytes,
+  at most 32 MB, thinned evenly when full); the timeline slider shows an older one while the run
+  trains on, until it is slid back to its right end or Live is pressed; Export writes them as an
+  animated GIF (`Dashboard.rewind`, `Dashboard.export`).
 - Pause stops the run between steps (the kernel's interrupt button does not stop it). While a
   cell runs, the loop gets no turn, so training waits for the cell to end; `wait` trains the
   rest of the run in its cell. Re-running the cell, or a new dashboard on the same trainer or
@@ -41,7 +45,7 @@ from IPython.display import display
 from torch import nn
 
 from gan_course import utils
-from gan_course.live import runner, share, views
+from gan_course.live import runner, share, timeline, views
 from gan_course.live.panel import Panel
 from gan_course.live.state import RunState, plain_text
 from gan_course.monitor import HealthMonitor
@@ -151,6 +155,9 @@ class Dashboard:
         runner: how training runs (`runner.Runner`).
         monitor: the `HealthMonitor` whose flags the status line shows.
         png: the last picture when it was drawn as a PNG (headless runs, `save`).
+        timeline: the pictures of the run so far (`timeline.Timeline`, at most
+            `timeline.BUDGET_BYTES`), which the timeline slider scrubs (`rewind`) and `export`
+            writes as a GIF.
     """
 
     def __init__(
@@ -169,6 +176,7 @@ class Dashboard:
         if toy is None and isinstance(trainer.real, ToyDistribution):
             toy = trainer.real
         self.monitor, self.state, self.png = HealthMonitor(), RunState(), None
+        self.timeline = timeline.Timeline()
         self.lock = runner.trainer_lock(trainer)  # held by whoever steps the trainer or draws
         self.runner = runner.Runner(self)
         self._closed = False
@@ -295,6 +303,7 @@ class Dashboard:
             self.state.undo = None
             self.monitor.reset()
             self.state.forget_run()
+            self.timeline.clear()  # the pictures of the run brought back are gone
             self.panel.sync()
             self.panel.publish()
 
@@ -368,6 +377,35 @@ class Dashboard:
             self.panel.publish(fmt="png")
         with open(path, "wb") as f:
             f.write(self.png)
+
+    def rewind(self, index: int | None = None) -> None:
+        """Show the kept picture ``index`` (0: the oldest; `timeline` ``.steps`` lists their
+        steps), as the timeline slider does; None, or the newest index: live again.
+
+        Rewinding never pauses or slows training: a running dashboard keeps training and keeping
+        pictures, while the picture stays on the chosen one until the slider is moved to its right
+        end or Live is pressed. The note under the picture says which step shows. A bad index
+        (none kept, not an int, out of range) raises ValueError and changes nothing."""
+        if index is not None:
+            index = self.timeline.check_index(index)
+        self.panel.rewind_to(index)
+
+    @property
+    def rewound(self) -> int | None:
+        """The step of the older picture shown while rewound, or None (live)."""
+        return self.panel.rewound
+
+    def export(self, path: str | os.PathLike | None = None) -> str:
+        """Write the kept pictures (`timeline`) as an animated GIF and return its path; the
+        Export button writes ``<name or "gan-run">.gif`` in the working directory (the
+        notebook's), and the note under the picture says where. The cell waits while it writes
+        (about 6 ms a picture of the 2-D view; training waits too). ValueError, writing nothing, when no picture
+        is kept or the path does not end in .gif."""
+        if path is None:
+            path = os.path.abspath(f"{self.name or 'gan-run'}.gif")
+        written = timeline.export(self.timeline, path)
+        self.panel.exported_to(written, len(self.timeline))
+        return written
 
     def show_layers(self, **shown: bool) -> None:
         """Show or hide the 2-D view's layers, e.g. ``show_layers(arrows=False, heat=True)``

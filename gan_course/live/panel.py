@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import os
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,9 @@ class Panel:
         buttons: "start", "step_d", "step_g", "step", "reset", "undo_reset", "share" -> button.
         layers: for a view with layers (the 2-D view), layer name -> checkbox; else empty.
         settings: the text box where Share writes `Dashboard.settings_line` (or why not).
+        rewind: Rewind's widgets (`controls.make_timeline`): "slider" (``gc-timeline``), "live",
+            "export", "note"; they show and export `Dashboard.timeline`.
+        rewound: while an older picture shows, its step (the run goes on); None: live.
         seed, budget, status, errors, image: the other widgets; ``widget`` holds them all.
     """
 
@@ -67,6 +71,13 @@ class Panel:
                                                     max_width="100%", object_fit="contain"))
         self.image = controls.tagged(image, "image")
         self.settings = controls.make_settings()
+        self.rewind = controls.make_timeline()
+        self.rewound: int | None = None
+        self._rewound_in = 0  # the timeline's generation when rewound
+        self.exported = ""  # where Export wrote last (the note says it)
+        self.rewind["slider"].observe(self.guard(self._on_timeline), names="value")
+        self.rewind["live"].on_click(self.guard(lambda _: dash.rewind(None)))
+        self.rewind["export"].on_click(self.guard(lambda _: dash.export()))
         shown = getattr(dash.view, "layers", None)
         self.layers = {} if shown is None else controls.make_layers(shown, overlays.LAYERS)
         for key, w in self.layers.items():
@@ -74,7 +85,7 @@ class Panel:
         self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
                                       status=self.status, errors=self.errors, image=self.image,
                                       controls=self.controls, settings=self.settings,
-                                      layers=self.layers)
+                                      layers=self.layers, timeline=self.rewind)
 
     def guard(self, callback):
         """Wrap a widget callback so that its errors show in the red box (ipywidgets would only
@@ -193,12 +204,75 @@ class Panel:
         frame = dash.view.capture(dash.trainer)
         data = fastplot.encode(dash.view.draw(frame, views.RunInfo(dash.state.horizon)), fmt)
         dash.png = data if fmt == "png" else None
-        if self.image.format != fmt:
-            self.image.format = fmt
-        self.image.value = data
+        dash.timeline.add(dash.trainer.step_count, data, fmt)
+        if self.rewound is not None and self._rewound_in != dash.timeline.generation:
+            self.rewound = None  # a new run (Reset): its pictures only
+        if self.rewound is None:
+            self._show(fmt, data)
+        self.show_timeline()
         self.set_status()
         dash.state.frames += 1
         dash.state.frame_seconds += time.perf_counter() - start
+
+    def _show(self, fmt: str, data: bytes) -> None:
+        if self.image.format != fmt:
+            self.image.format = fmt
+        self.image.value = data
+
+    def _on_timeline(self, change: dict) -> None:
+        if not self._syncing:
+            last = len(self.dash.timeline) - 1
+            self.dash.rewind(None if change["new"] >= last else change["new"])
+
+    def rewind_to(self, index: int | None) -> None:
+        """Show kept picture ``index`` (a valid one), or the newest and follow the run (None or
+        the newest's index)."""
+        timeline = self.dash.timeline
+        if index is None or index == len(timeline) - 1:
+            self.rewound = None
+            if timeline.frames:
+                kept = timeline.frames[-1]
+                self._show(kept.fmt, kept.data)
+        else:
+            kept = timeline.frames[index]
+            self.rewound, self._rewound_in = kept.step, timeline.generation
+            self._show(kept.fmt, kept.data)
+        self.show_timeline()
+
+    def show_timeline(self) -> None:
+        """The slider spans the kept pictures and points at the one shown; the note says which."""
+        timeline, w = self.dash.timeline, self.rewind
+        n = len(timeline)
+        index = n - 1 if self.rewound is None else timeline.index_of(self.rewound)
+        with self.quiet():
+            slider = w["slider"]
+            if index > slider.max:  # max before value: the slider clamps its value to its range
+                slider.max = max(n - 1, 0)
+                slider.value = max(index, 0)
+            else:
+                slider.value = max(index, 0)
+                slider.max = max(n - 1, 0)
+            slider.disabled = n < 2
+        w["live"].disabled = self.rewound is None
+        w["export"].disabled = n == 0
+        if n == 0:
+            text = "no pictures kept yet"
+        else:
+            span = (f"{n} pictures kept, steps {timeline.frames[0].step}-"
+                    f"{timeline.frames[-1].step} ({timeline.nbytes / 2**20:.1f} of "
+                    f"{timeline.budget / 2**20:.0f} MB)")
+            if self.rewound is None:
+                text = f"live · {span}"
+            else:
+                text = (f"<b>showing step {timeline.frames[index].step}</b> (training goes on; "
+                        f"slide to the right end or press Live to follow) · {span}")
+        if self.exported:
+            text += f"<br>{html.escape(self.exported)}"
+        w["note"].value = text
+
+    def exported_to(self, path: str, frames: int) -> None:
+        self.exported = f"Export wrote {frames} pictures to {os.path.abspath(path)}"
+        self.show_timeline()
 
     def status_html(self) -> str:
         dash = self.dash
@@ -219,7 +293,7 @@ class Panel:
 
     def close(self) -> None:
         parts = [*self.controls.values(), *self.buttons.values(), *self.layers.values(),
-                 self.seed, self.budget, self.settings, self.status, self.errors, self.image,
+                 *self.rewind.values(), self.seed, self.budget, self.settings, self.status, self.errors, self.image,
                  *self.widget.children, self.widget]
         for w in parts:  # closing a box leaves its children open in the kernel
             w.close()
