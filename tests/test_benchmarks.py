@@ -79,3 +79,12 @@ def test_evaluation_prints_the_scoreboard_and_the_sample_size_table(capsys):
     assert rows[2:4] == ["| mlp", "| cdcgan"]  # after the header and its rule
     assert "| 20 |" in out and "| 40 |" in out
     assert "%" in [line for line in out.splitlines() if line.startswith("| mlp")][0]
+
+
+def test_execution_prints_a_row_per_kind(capsys):
+    from benchmarks import execution
+
+    execution.main(["--steps", "1", "--threads", "1", "--kinds", "eager,channels-last"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| eager")
+            or line.startswith("| channels-last")]
+    assert len(rows) == 2 and all(float(r.split("|")[3]) > 0 for r in rows)
