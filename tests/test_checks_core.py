@@ -109,3 +109,20 @@ def test_progress_is_silent_in_quick_mode_and_a_bar_otherwise(monkeypatch, capsy
     bar = gc.progress(range(3), desc="steps")
     assert not bar.disable and list(bar) == [0, 1, 2]  # (tqdm sets disable once closed)
     assert "steps" in capsys.readouterr().err  # the text bar, outside a notebook
+
+
+def test_keeps_torch_rng_leaves_the_lessons_stream_as_it_was():
+    import torch
+
+    from gan_course.checks._core import keeps_torch_rng
+
+    @keeps_torch_rng
+    def draws(n):
+        torch.nn.Linear(8, 8)  # builds a layer, as a check of a build cell does
+        return torch.rand(n).sum().item()
+
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    assert draws(100) > 0
+    assert torch.equal(torch.rand(3), expected)

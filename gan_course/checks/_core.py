@@ -137,6 +137,19 @@ def leaf_modules(module: nn.Module) -> list[nn.Module]:
     return [m for m in module.modules() if not list(m.children())]
 
 
+def keeps_torch_rng(check: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: run ``check`` on a copy of torch's global random state. A check that builds
+    layers (the learner's and the reference's) then leaves the lesson's random stream as it
+    was, so the cells after a build cell draw the same numbers whatever the learner wrote."""
+    import functools
+
+    @functools.wraps(check)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with torch.random.fork_rng():
+            return check(*args, **kwargs)
+    return wrapped
+
+
 def run_learner(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
     """Call the learner's function; return (result, None) or (None, a readable error)."""
     if not callable(fn):

@@ -6,7 +6,6 @@ on seeded inputs, prints one ✅/❌ line naming what differs, and returns a `Fe
 
 from __future__ import annotations
 
-import functools
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -19,21 +18,11 @@ from gan_course.checks._core import (
     compare,
     finish,
     forgot_return,
+    keeps_torch_rng,
     leaf_modules,
     run_learner,
 )
 from gan_course.solutions import lesson03 as ref
-
-
-def _own_rng(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
-    """Run ``check`` on a copy of torch's random state: the layers it builds (and the seeds it
-    sets) leave the lesson's random stream as it was, so the lesson after a build cell draws the
-    same numbers whether the check passes or not."""
-    @functools.wraps(check)
-    def wrapped(*args: Any, **kwargs: Any) -> Feedback:
-        with torch.random.fork_rng():
-            return check(*args, **kwargs)
-    return wrapped
 
 __all__ = [
     "check_generator_block",
@@ -103,7 +92,7 @@ def _block_problem(block: Any, c_in: int, c_out: int) -> str | None:
     return None
 
 
-@_own_rng
+@keeps_torch_rng
 def check_generator_block(fn: Callable[[int, int], nn.Module], *, quiet: bool = False) -> Feedback:
     """``fn(c_in, c_out)`` must build Upsample(x2) -> ConvTranspose2d 5x5 'same' -> BatchNorm2d ->
     ReLU; checked on shapes, parameter counts and, with the same seed, values."""
@@ -156,7 +145,7 @@ def _count_problem(fn: Callable[..., Any], cases: list[tuple[tuple[int, ...], in
     return None
 
 
-@_own_rng
+@keeps_torch_rng
 def check_dense_params(fn: Callable[[int, int], int], *, quiet: bool = False) -> Feedback:
     """``fn(n_in, n_out)``: trainable parameters of ``nn.Linear(n_in, n_out)``."""
     cases = [
@@ -183,7 +172,7 @@ def check_dense_params(fn: Callable[[int, int], int], *, quiet: bool = False) ->
                   "included (100 -> 12544: 1,266,944)", quiet=quiet)
 
 
-@_own_rng
+@keeps_torch_rng
 def check_conv_params(fn: Callable[[int, int, int], int], *, quiet: bool = False) -> Feedback:
     """``fn(c_in, c_out, k)``: trainable parameters of a k x k (transposed) conv with bias."""
     cases = [
@@ -221,7 +210,7 @@ def check_conv_params(fn: Callable[[int, int, int], int], *, quiet: bool = False
                   "the article's included (256 -> 128, 5x5: 819,328)", quiet=quiet)
 
 
-@_own_rng
+@keeps_torch_rng
 def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor], *,
                 quiet: bool = False) -> Feedback:
     """``fn(z0, z1, t)`` with z0, z1 of shape (d,) and t in [0, 1]: spherical interpolation."""
@@ -264,7 +253,7 @@ def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
                   "(falls back to a straight line)", quiet=quiet)
 
 
-@_own_rng
+@keeps_torch_rng
 def check_convt_output_size(fn: Callable[..., int], *, quiet: bool = False) -> Feedback:
     """``fn(h_in, k, stride, padding, output_padding)``: size after nn.ConvTranspose2d."""
     cases = [
@@ -349,7 +338,7 @@ def _upsampler_problem(layer: Any, c_in: int, c_out: int) -> str | None:
     return None
 
 
-@_own_rng
+@keeps_torch_rng
 def check_one_step_upsampler(fn: Callable[[int, int], nn.Module], *,
                              quiet: bool = False) -> Feedback:
     """``fn(c_in, c_out)``: ONE nn.ConvTranspose2d from (B, c_in, 7, 7) to (B, c_out, 28, 28)

@@ -399,8 +399,8 @@ class Dashboard:
         """Write the kept pictures (`timeline`) as an animated GIF and return its path; the
         Export button writes ``<name or "gan-run">.gif`` in the working directory (the
         notebook's), and the note under the picture says where. The cell waits while it writes
-        (about 6 ms a picture of the 2-D view; training waits too). ValueError, writing nothing, when no picture
-        is kept or the path does not end in .gif."""
+        (about 13 ms a picture of the 2-D view; training waits too). ValueError, writing
+        nothing, when no picture is kept or the path does not end in .gif."""
         if path is None:
             path = os.path.abspath(f"{self.name or 'gan-run'}.gif")
         written = timeline.export(self.timeline, path)

@@ -293,7 +293,7 @@ class Panel:
 
     def close(self) -> None:
         parts = [*self.controls.values(), *self.buttons.values(), *self.layers.values(),
-                 *self.rewind.values(), self.seed, self.budget, self.settings, self.status, self.errors, self.image,
-                 *self.widget.children, self.widget]
+                 *self.rewind.values(), self.seed, self.budget, self.settings, self.status,
+                 self.errors, self.image, *self.widget.children, self.widget]
         for w in parts:  # closing a box leaves its children open in the kernel
             w.close()
