@@ -159,7 +159,11 @@ def test_two_students_open_lesson_00_through_nbgitpuller(tmp_path):
             except subprocess.TimeoutExpired:
                 hub.kill()
     print(f"\nhub test: {time.monotonic() - started:.1f} s for {len(USERS)} students")
-    left = our_processes(state)
+    # A kernel notices its server is gone by polling its parent (about once a second) and
+    # then stops itself ("Parent appears to have exited"): allow it a few seconds to do so.
+    deadline = time.monotonic() + 10
+    while (left := our_processes(state)) and time.monotonic() < deadline:
+        time.sleep(0.5)
     for pid in left:  # never leave a server behind, even when the hub failed to stop it
         os.kill(pid, 9)
     assert not left, f"the hub left processes running: {left}\n{log_path.read_text()[-3000:]}"
