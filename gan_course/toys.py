@@ -35,6 +35,7 @@ __all__ = [
     "ring",
     "grid",
     "spiral",
+    "drawn",
     "get",
     "TOYS",
 ]
@@ -87,6 +88,8 @@ class ToyDistribution:
         modes: mode centres, shape (M, dim), or None for non-mixtures.
         stds: standard deviation of each mode, shape (M,), or None.
         weights: mixture weights, shape (M,), non-negative and summing to 1, or None.
+        clusters: whether each mode is a cluster worth counting ("modes captured"); False for
+            a kernel estimate (`drawn`), whose components are the painted points.
     """
 
     name: str
@@ -96,6 +99,7 @@ class ToyDistribution:
     stds: Tensor | None = None
     weights: Tensor | None = None
     draw: DrawFn | None = field(default=None, repr=False)
+    clusters: bool = True
 
     def __post_init__(self) -> None:
         is_mixture = self.modes is not None
@@ -215,7 +219,8 @@ class ToyDistribution:
 
 
 def _mixture(
-    name: str, modes: Tensor, stds: Tensor, weights: Tensor, bounds: Bounds
+    name: str, modes: Tensor, stds: Tensor, weights: Tensor, bounds: Bounds,
+    *, clusters: bool = True,
 ) -> ToyDistribution:
     return ToyDistribution(
         name=name,
@@ -224,6 +229,7 @@ def _mixture(
         modes=modes.to(torch.float32),
         stds=stds.to(torch.float32),
         weights=(weights / weights.sum()).to(torch.float32),
+        clusters=clusters,
     )
 
 
@@ -355,6 +361,60 @@ def spiral(*, turns: float = 1.5, radius: float = 2.0, noise: float = 0.05) -> T
 
     half = radius + 0.5
     return ToyDistribution(name="spiral", dim=2, bounds=((-half, half), (-half, half)), draw=draw)
+
+
+# --------------------------------------------------------------------------- drawn by hand
+
+MAX_DRAWN = 2000  # painted points kept (thinned evenly beyond): sampling and D* stay cheap
+DRAWN_BANDWIDTH = 0.015  # each point's std, as a share of the plane's width: a stroke's width
+
+
+def drawn(points, *, bounds: Bounds, bandwidth: float | None = None) -> ToyDistribution:
+    """Real data painted by hand: a Gaussian kernel estimate around the painted points.
+
+    Each point becomes an equal-weight Gaussian of std ``bandwidth``, so the distribution is a
+    mixture: it samples, and its density (for D* and the KL / JS read-out) is exact. Its modes
+    are the painted points, not clusters, so no "modes captured" is counted (``clusters``).
+    The dashboard's Draw button builds one from the mouse (`gan_course.live.drawing`).
+
+    Args:
+        points: (n, 2) painted positions, in data coordinates; those outside ``bounds`` are
+            dropped, and beyond MAX_DRAWN points an even selection is kept.
+        bounds: the plane, ``((x0, x1), (y0, y1))``; the toy keeps it as its plotting box.
+        bandwidth: each point's std; default DRAWN_BANDWIDTH of the plane's width.
+
+    Raises:
+        ValueError: no point inside the plane, or all of them in one spot (a GAN needs data
+            with some extent: paint a stroke, not a dot), or bad bounds or bandwidth.
+    """
+    (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
+    if not (math.isfinite(x0 + x1 + y0 + y1) and x0 < x1 and y0 < y1):
+        raise ValueError(f"expected bounds ((x0, x1), (y0, y1)) with x0 < x1, y0 < y1, got {bounds}")
+    width = x1 - x0
+    bandwidth = DRAWN_BANDWIDTH * width if bandwidth is None else _check_positive(
+        "bandwidth", bandwidth)
+    p = torch.as_tensor(np.asarray(points, dtype=np.float64).reshape(-1, 2))
+    if p.shape[0] == 0:
+        raise ValueError("no points drawn: press Draw, then drag the mouse over the plane to "
+                         "paint where the real data lies")
+    inside = (torch.isfinite(p).all(dim=1) & (p[:, 0] >= x0) & (p[:, 0] <= x1)
+              & (p[:, 1] >= y0) & (p[:, 1] <= y1))
+    p = p[inside]
+    if p.shape[0] == 0:
+        raise ValueError(f"none of the {int(inside.numel())} painted points lies inside the "
+                         f"plane x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]")
+    spread = float((p.max(dim=0).values - p.min(dim=0).values).max())
+    if spread < 2 * bandwidth:
+        what = ("the one painted point is a single spot" if p.shape[0] == 1 else
+                f"all {p.shape[0]} painted points are in one spot (they span {spread:.3g}, less "
+                f"than two strokes' width {2 * bandwidth:.3g})")
+        raise ValueError(f"{what}: "
+                         "a GAN needs data with some extent; drag to paint a stroke or shape")
+    if p.shape[0] > MAX_DRAWN:
+        p = p[torch.linspace(0, p.shape[0] - 1, MAX_DRAWN).round().long()]
+    m = p.shape[0]
+    return _mixture("drawn", p, torch.full((m,), bandwidth), torch.ones(m),
+                    bounds=((x0, x1), (y0, y1)), clusters=False)
 
 
 # --------------------------------------------------------------------------- by name

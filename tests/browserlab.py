@@ -130,7 +130,8 @@ def thread_check(page) -> tuple[int, int, str] | None:
 
 
 def status(page) -> str:
-    return page.locator(".gc-status").inner_text()
+    """The (first) dashboard's status line."""
+    return page.locator(".gc-status").first.inner_text()
 
 
 def step_of(text: str) -> int:

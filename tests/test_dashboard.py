@@ -346,7 +346,7 @@ def test_a_layer_toggle_redraws_a_paused_dashboard_at_once(ring_trainer):
     try:
         d.draw()
         toggles = d.panel.layers
-        assert set(toggles) == {"real", "fake", "heat", "arrows"}
+        assert set(toggles) == {"real", "fake", "heat", "arrows", "manifold"}
         assert "gc-layer-arrows" in toggles["arrows"]._dom_classes
         frames, before = d.frames, d.image.value
         toggles["arrows"].value = False  # what a click does
@@ -359,7 +359,8 @@ def test_a_layer_toggle_redraws_a_paused_dashboard_at_once(ring_trainer):
             d.show_layers(heatmap=True)
         with pytest.raises(ValueError, match="True or False"):
             d.show_layers(real="yes")
-        assert d.view.layers == {"real": True, "fake": True, "heat": False, "arrows": False}
+        assert d.view.layers == {"real": True, "fake": True, "heat": False, "arrows": False,
+                                 "manifold": False}
     finally:
         d.close()
 

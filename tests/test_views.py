@@ -220,7 +220,7 @@ def test_layers_hide_and_show_on_the_next_picture(ring_trainer):
     full = np.asarray(view.draw(frame), dtype=float)
     assert not view.real.get_visible() and view.fake.get_visible()
     assert view.set_layers(heat=False, arrows=False, real=True) == {
-        "real": True, "fake": True, "heat": False, "arrows": False}
+        "real": True, "fake": True, "heat": False, "arrows": False, "manifold": False}
     bare = np.asarray(view.draw(frame), dtype=float)
     assert view.heat.rgb is None and not view.quiver.get_visible() and view.real.get_visible()
     assert view.arrow_label.text == ""
@@ -234,6 +234,7 @@ def test_layers_hide_and_show_on_the_next_picture(ring_trainer):
     for bad in ({"arrow": False}, {"heat": "off"}, {"real": 1}):
         with pytest.raises(ValueError, match="layer"):
             view.set_layers(**bad)
-        assert view.layers == {"real": True, "fake": True, "heat": False, "arrows": False}
+        assert view.layers == {"real": True, "fake": True, "heat": False, "arrows": False,
+                               "manifold": False}
     with pytest.raises(ValueError, match="layer"):
         views.View2D(trainer, toys.ring(), layers={"samples": False})

@@ -183,9 +183,10 @@ def make_budget(steps: int | None) -> widgets.Dropdown:
 
 
 def layout(*, buttons, budget, seed, status, errors, image, controls, settings=None,
-           layers=None, timeline=None) -> widgets.VBox:
+           layers=None, timeline=None, drawing=None) -> widgets.VBox:
     """Buttons and status on top (with Share's line under them), the picture, the timeline
-    (`make_timeline`) and the layer toggles if any, then the hyperparameters in three rows."""
+    (`make_timeline`), the layer toggles and Draw's buttons (`gan_course.live.drawing`) if
+    any, then the hyperparameters in three rows."""
     c = controls
 
     def row(items):
@@ -197,6 +198,8 @@ def layout(*, buttons, budget, seed, status, errors, image, controls, settings=N
         top.append(row(list(timeline.values())))
     if layers:
         top.append(row(list(layers.values())))
+    if drawing:
+        top.append(row(list(drawing.values())))
     return widgets.VBox([
         *top,
         row([c["lr_D"], c["lr_G"], c["noisy_labels"]]),

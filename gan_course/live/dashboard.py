@@ -40,12 +40,13 @@ import weakref
 from typing import Any
 
 import ipywidgets as widgets
+import torch
 from IPython.display import Image as IPythonImage
 from IPython.display import display
 from torch import nn
 
-from gan_course import utils
-from gan_course.live import runner, share, timeline, views
+from gan_course import presets, utils
+from gan_course.live import overlays, runner, share, timeline, views
 from gan_course.live.panel import Panel
 from gan_course.live.state import RunState, plain_text
 from gan_course.monitor import HealthMonitor
@@ -407,9 +408,40 @@ class Dashboard:
         self.panel.exported_to(written, len(self.timeline))
         return written
 
+    def use_data(self, real: Any, toy: ToyDistribution | None = None) -> None:
+        """Train on other real data from the next step on, from G's and D's current weights
+        (Draw's Train on drawing does this with the painted points, `toys.drawn`); a running run
+        goes on. ``real`` is a sampler (``.sample(n, generator=...)``) of G's output shape, e.g.
+        a toy (then ``toy`` defaults to it: bounds, modes, KL / JS). The view draws the new data
+        from its next picture. ValueError, changing nothing, for a sampler of another shape.
+        The run can no longer be shared as one line (`settings_line` says why)."""
+        self._refuse_if_closed()
+        if toy is None and isinstance(real, ToyDistribution):
+            toy = real
+        with self.lock:  # between two steps: a run on this thread holds it only while stepping
+            probe = real.sample(4, generator=torch.Generator().manual_seed(0))
+            fake = self.trainer.generate(self.trainer.fixed_z[:1])  # leaves the run's RNG alone
+            if not isinstance(probe, torch.Tensor) or probe.shape[1:] != fake.shape[1:]:
+                shape = getattr(probe, "shape", type(probe).__name__)
+                raise ValueError(f"expected real data shaped like G's output (n, "
+                                 f"{', '.join(map(str, fake.shape[1:]))}), got a sampler giving "
+                                 f"{tuple(shape) if isinstance(shape, torch.Size) else shape}")
+            self.trainer.real = real
+            if hasattr(self.view, "set_data"):
+                self.view.set_data(real, toy)
+            record = presets.built(self.trainer)
+            if record is not None and record.unshareable is None:
+                self.trainer.built = dataclasses.replace(
+                    record, unshareable="it trains on data drawn or given in the dashboard "
+                                        "(use_data), which no line can name")
+            self.monitor.reset()
+        self.panel.refresh_settings()
+        if not self.running:
+            self.draw()
+
     def show_layers(self, **shown: bool) -> None:
         """Show or hide the 2-D view's layers, e.g. ``show_layers(arrows=False, heat=True)``
-        ("real", "fake", "heat", "arrows"). The next picture obeys (at once when paused);
+        ("real", "fake", "heat", "arrows", "manifold"). The next picture obeys (at once when paused);
         training is never held up. ValueError for an unknown layer, a value not True/False or
         a view without layers; then nothing changes."""
         if not hasattr(self.view, "set_layers"):
@@ -433,10 +465,11 @@ class Dashboard:
                              "which no line can name")
         options: dict[str, Any] = {"view": made["view"]} if made["view"] != "auto" else {}
         options.update(made["view_options"])
-        hidden = {k: v for k, v in getattr(self.view, "layers", {}).items() if not v}
+        changed = {k: v for k, v in getattr(self.view, "layers", {}).items()
+                   if v != overlays.DEFAULT_LAYERS[k]}  # the layers not as a new view has them
         options.pop("layers", None)
-        if hidden:
-            options["layers"] = hidden
+        if changed:
+            options["layers"] = changed
         defaults = {"name": None, "refresh": 0.5, "threads": None}
         options.update({k: made[k] for k, v in defaults.items() if made[k] != v})
         return options

@@ -1,8 +1,10 @@
 """What the 2-D view (`views.View2D`) draws over the plane, and how: its layers, G's arrows at a
 length you can see, and the KL / JS read-out.
 
-- Layers: real samples, fake samples, D's heat-map and G's arrows, each on or off
-  (`check_layers`); the view applies them on its next picture, the trainer never knows.
+- Layers: real samples, fake samples, D's heat-map, G's arrows and G's manifold (the image of
+  a grid in z-space, as GAN Lab draws it), each on or off (`check_layers`; the manifold is off
+  by default, `DEFAULT_LAYERS`); the view applies them on its next picture, the trainer never
+  knows. `manifold_z` is the grid.
 - Arrows: G's gradient at a fake, ``-grad_x loss_G``, spans from about 1e-7 (a saturated D) to
   1e+1, so drawn to scale it is either invisible or off the plane. `arrow_vectors` draws this
   frame's 95th-percentile length as ARROW_SPAN of the box, keeps the arrows' proportions within
@@ -22,18 +24,23 @@ import torch
 
 from gan_course import metrics
 
-__all__ = ["LAYERS", "check_layers", "ARROW_SPAN", "MIN_SHARE", "MAX_SHARE", "arrow_vectors",
+__all__ = ["LAYERS", "DEFAULT_LAYERS", "check_layers", "manifold_z", "manifold_segments", "ARROW_SPAN", "MIN_SHARE", "MAX_SHARE", "arrow_vectors",
            "GridDivergence"]
 
 LAYERS = {"real": "real samples", "fake": "fake samples", "heat": "D's heat-map",
-          "arrows": "G's arrows"}  # name -> what its toggle says
+          "arrows": "G's arrows", "manifold": "G's manifold"}  # name -> what its toggle says
+# The manifold is off at first: over samples, heat-map and arrows it is one layer too many to
+# read, and it costs a forward pass of G on MANIFOLD_LINES**2 more points a picture.
+DEFAULT_LAYERS = {**dict.fromkeys(LAYERS, True), "manifold": False}
+MANIFOLD_LINES = 15  # grid lines each way in (z1, z2)
+MANIFOLD_REACH = 2.0  # the grid spans z1, z2 in [-reach, reach]: 95% of N(0, 1) within 2
 ARROW_SPAN = 0.08  # this frame's 95th-percentile arrow, as a share of the box's width
 MIN_SHARE, MAX_SHARE = 0.25, 1.5  # shortest and longest arrows, as shares of that length
 
 
 def check_layers(changes: Mapping[str, Any], current: Mapping[str, bool] | None = None
                  ) -> dict[str, bool]:
-    """``current`` (default: all on) with ``changes``; ValueError for an unknown layer or a value
+    """``current`` (default: `DEFAULT_LAYERS`) with ``changes``; ValueError for an unknown layer or a value
     that is not True or False (then nothing changes)."""
     unknown = set(changes) - set(LAYERS)
     if unknown:
@@ -41,8 +48,30 @@ def check_layers(changes: Mapping[str, Any], current: Mapping[str, bool] | None 
     bad = {k: v for k, v in changes.items() if not isinstance(v, (bool, np.bool_))}
     if bad:
         raise ValueError(f"expected True or False for each layer, got {bad}")
-    base = dict.fromkeys(LAYERS, True) if current is None else dict(current)
+    base = dict(DEFAULT_LAYERS) if current is None else dict(current)
     return {**base, **{k: bool(v) for k, v in changes.items()}}
+
+
+def manifold_z(latent_dim: int, *, lines: int = MANIFOLD_LINES,
+               reach: float = MANIFOLD_REACH) -> torch.Tensor:
+    """The z of G's manifold: a ``lines x lines`` grid over (z1, z2) in [-reach, reach], the
+    other coordinates 0, as a (lines * lines, latent_dim) tensor, row by row (z2 fixed in a
+    row). With latent_dim > 2 its image under G is one 2-D slice of G's manifold, which the
+    legend says; with latent_dim 1 the grid is one line."""
+    if latent_dim == 1:
+        return torch.linspace(-reach, reach, lines * lines)[:, None]
+    t = torch.linspace(-reach, reach, lines)
+    z2, z1 = torch.meshgrid(t, t, indexing="ij")  # (lines, lines): rows have one z2
+    z = torch.zeros(lines * lines, latent_dim)
+    z[:, 0], z[:, 1] = z1.reshape(-1), z2.reshape(-1)
+    return z
+
+
+def manifold_segments(points: np.ndarray, lines: int = MANIFOLD_LINES) -> list[np.ndarray]:
+    """G's image of the `manifold_z` grid, (lines * lines, 2), as polylines: each row (z2
+    fixed) and each column (z1 fixed), for a LineCollection."""
+    grid = np.asarray(points, dtype=float).reshape(lines, lines, 2)
+    return [*grid, *grid.transpose(1, 0, 2)]
 
 
 def arrow_vectors(arrows: np.ndarray, width: float) -> tuple[np.ndarray, str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from gan_course.live import controls, fastplot, overlays, runner, views
+from gan_course.live import controls, drawing, fastplot, overlays, runner, views
 
 if TYPE_CHECKING:
     from gan_course.live.dashboard import Dashboard
@@ -37,6 +37,8 @@ class Panel:
         rewind: Rewind's widgets (`controls.make_timeline`): "slider" (``gc-timeline``), "live",
             "export", "note"; they show and export `Dashboard.timeline`.
         rewound: while an older picture shows, its step (the run goes on); None: live.
+        painter: for the 2-D view, Draw's buttons and the mouse on the picture
+            (`drawing.Painter`); else None.
         seed, budget, status, errors, image: the other widgets; ``widget`` holds them all.
     """
 
@@ -82,10 +84,13 @@ class Panel:
         self.layers = {} if shown is None else controls.make_layers(shown, overlays.LAYERS)
         for key, w in self.layers.items():
             w.observe(self.guard(functools.partial(self._on_layer, key)), names="value")
+        # Painting real data with the mouse, on a view that maps pixels to data (the 2-D one).
+        self.painter = drawing.Painter(dash, self) if hasattr(dash.view, "to_data") else None
         self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
                                       status=self.status, errors=self.errors, image=self.image,
                                       controls=self.controls, settings=self.settings,
-                                      layers=self.layers, timeline=self.rewind)
+                                      layers=self.layers, timeline=self.rewind,
+                                      drawing=self.painter and self.painter.widgets)
 
     def guard(self, callback):
         """Wrap a widget callback so that its errors show in the red box (ipywidgets would only
@@ -292,6 +297,8 @@ class Panel:
         b.button_style = "warning" if running else "success"
 
     def close(self) -> None:
+        if self.painter is not None:
+            self.painter.close()
         parts = [*self.controls.values(), *self.buttons.values(), *self.layers.values(),
                  *self.rewind.values(), self.seed, self.budget, self.settings, self.status,
                  self.errors, self.image, *self.widget.children, self.widget]

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
@@ -173,8 +174,9 @@ class View2D:
         n_arrows: how many fakes get a gradient arrow.
         resolution: heat-map cells per side.
         ema: draw G's weight average (when the trainer keeps one) instead of G itself.
-        layers: layers to hide or show, e.g. ``{"arrows": False}`` (`overlays.LAYERS`: "real",
-            "fake", "heat", "arrows"); all show by default.
+        layers: layers to hide or show, e.g. ``{"arrows": False, "manifold": True}``
+            (`overlays.LAYERS`: "real", "fake", "heat", "arrows", "manifold"); by default all
+            but the manifold show (`overlays.DEFAULT_LAYERS`).
 
     Attributes:
         blit: the figure (`fastplot.Blit`) once drawn; ``blit.full`` says whether the last
@@ -182,16 +184,29 @@ class View2D:
         layers: layer name -> shown (change it with `set_layers`; the next picture obeys).
         divergence: for a 2-D mixture toy, the KL / JS meter (`overlays.GridDivergence`) whose
             numbers each frame carries as ``frame["divergence"]``; else None.
+        painted: points painted with the mouse and not yet trained on, (n, 2), drawn as black
+            crosses (`gan_course.live.drawing`).
     """
 
     def __init__(self, trainer, toy=None, *, n_fake: int = 512, n_arrows: int = 96,
                  resolution: int = 64, ema: bool = False, layers=None) -> None:
         self.layers = overlays.check_layers(layers or {})
-        self.toy, self.ema = toy, ema
+        self.ema, self.n_fake = ema, n_fake
         self.z = trainer.sample_z(n_fake, generator=_fixed(12345))
+        self.z_manifold = overlays.manifold_z(self.z.shape[1])
         self.n_arrows = n_arrows
+        self.resolution = resolution
+        self.painted = np.zeros((0, 2))
+        self.series = _Series()
+        self.set_data(trainer.real, toy)
+
+    def set_data(self, real, toy=None) -> None:
+        """Draw ``real`` (a sampler: the trainer's data) from the next picture on, with ``toy``
+        for the bounds, the modes and the KL / JS read-out (None: the box of its samples); the
+        figure is built again, once, for the new data (`Dashboard.use_data` calls this)."""
         gen = _fixed(54321)
-        self.x_real = trainer.real.sample(500, generator=gen).reshape(-1, 2).numpy()
+        self.x_real = real.sample(500, generator=gen).reshape(-1, 2).numpy()
+        self.toy = toy
         if toy is not None:
             (x0, x1), (y0, y1) = toy.bounds
         else:  # the real data's box, padded
@@ -199,12 +214,25 @@ class View2D:
             pad = 0.25 * (hi - lo)
             (x0, y0), (x1, y1) = lo - pad, hi + pad
         self.bounds = (float(x0), float(x1), float(y0), float(y1))
-        self.resolution = resolution
-        self.has_modes = toy is not None and toy.is_mixture and toy.dim == 2
-        self.divergence = overlays.GridDivergence(toy, n_floor=n_fake) if self.has_modes else None
-        self.series = _Series()
+        mixture = toy is not None and toy.is_mixture and toy.dim == 2
+        self.has_modes = mixture and toy.clusters  # a kernel estimate's modes are no clusters
+        self.divergence = (overlays.GridDivergence(toy, n_floor=self.n_fake) if mixture
+                           else None)
         self.modes_log: list[tuple[int, int]] = []
         self.blit: fastplot.Blit | None = None
+
+    def to_data(self, px: float, py: float) -> tuple[float, float] | None:
+        """The data point (x1, x2) under pixel (px, py) of the picture (from its top left, as the
+        browser's mouse events give them), or None outside the plane (or before the first
+        picture)."""
+        if self.blit is None:
+            return None
+        height = self.ax.figure.bbox.height
+        x, y = self.ax.transData.inverted().transform((px, height - py))
+        x0, x1, y0, y1 = self.bounds
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return None
+        return float(x), float(y)
 
     def capture(self, trainer) -> dict:
         """Samples, D over the plane and G's gradient at the fakes, as NumPy arrays."""
@@ -222,6 +250,9 @@ class View2D:
             (grad,) = torch.autograd.grad(loss_G, x)
         frame.update(fake=x_fake.numpy(), heat=heat,
                      arrows=-grad.cpu().numpy())
+        if self.layers["manifold"]:  # only while shown: G on 225 more points
+            frame["manifold"] = trainer.generate(self.z_manifold, ema=self.ema).reshape(
+                -1, 2).numpy()
         if self.modes_log and self.modes_log[-1][0] > frame["step"]:
             self.modes_log.clear()  # the trainer was reset
         if self.has_modes and np.isfinite(frame["fake"]).all():
@@ -256,11 +287,17 @@ class View2D:
                                              a[:, 0], a[:, 1], angles="xy", scale_units="xy",
                                              scale=1, width=0.004, color="0.1",
                                              label="G's push on a fake, −∇ₓ loss_G"))
+        z_dim = self.z.shape[1]
+        where = "a grid in z" if z_dim <= 2 else "a grid in (z₁, z₂), other z = 0"
+        self.manifold = blit.animate(ax.add_collection(LineCollection(
+            [], colors=G_COLOR, linewidths=0.6, alpha=0.7, label=f"G's image of {where}")))
+        self.painted_dots = blit.animate(ax.scatter(np.zeros(0), np.zeros(0), s=16, c="k",
+                                                    marker="+", lw=0.9))  # the Draw note says
         ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x₁", ylabel="x₂")
         ax.set_aspect("equal", adjustable="box")
         # Below the plane: inside it the heat-map, drawn after the static parts, would cover it.
-        fig.legend(handles=[self.real, self.fake, self.quiver], loc="lower left", fontsize=8,
-                   ncol=3, frameon=False, bbox_to_anchor=(0.0, 0.045), markerscale=1.5,
+        fig.legend(handles=[self.real, self.fake, self.quiver, self.manifold], loc="lower left",
+                   fontsize=8, ncol=2, frameon=False, bbox_to_anchor=(0.0, 0.045), markerscale=1.5,
                    handletextpad=0.3, columnspacing=1.0)
         self.title = blit.label(ax)
         self.arrow_label = blit.label(None, x=0.015, y=0.02, size=11)
@@ -313,6 +350,12 @@ class View2D:
         self.fake.set_offsets(frame["fake"])
         for artist, layer in ((self.real, "real"), (self.fake, "fake"), (self.quiver, "arrows")):
             artist.set_visible(shown[layer])
+        manifold = frame.get("manifold") if shown["manifold"] else None
+        self.manifold.set_visible(manifold is not None)
+        if manifold is not None:
+            self.manifold.set_segments(overlays.manifold_segments(manifold))
+        self.painted_dots.set_offsets(self.painted if len(self.painted) else np.zeros((0, 2)))
+        self.painted_dots.set_visible(bool(len(self.painted)))
         # Arrows at a length you can see, their real size in the caption (`overlays`).
         x0, x1, _, _ = self.bounds
         a, caption = overlays.arrow_vectors(frame["arrows"], x1 - x0)
