@@ -26,12 +26,16 @@ import torch
 
 from gan_course import live, presets
 
-# name: (view, trainer factory, seconds per measurement: ~10+ steps even for the slow DCGAN)
+# name: (view, trainer factory, seconds per measurement: ~10+ steps even for the slow DCGAN,
+#        view options)
 CASES = {
-    "ring": ("2d", lambda: presets.toy_trainer("ring", "course", seed=0), 6.0),
-    "mnist-mlp": ("images", lambda: presets.mnist_trainer("mlp", seed=0), 8.0),
+    "ring": ("2d", lambda: presets.toy_trainer("ring", "course", seed=0), 6.0, {}),
+    # every layer on: the manifold (off by default) adds G on 225 points a picture
+    "ring-all-layers": ("2d", lambda: presets.toy_trainer("ring", "course", seed=0), 6.0,
+                        {"layers": {"manifold": True}}),
+    "mnist-mlp": ("images", lambda: presets.mnist_trainer("mlp", seed=0), 8.0, {}),
     "mnist-dcgan": ("images", lambda: presets.mnist_trainer("dcgan", seed=0),
-                    20.0),
+                    20.0, {}),
 }
 
 
@@ -73,11 +77,11 @@ def live_rate(dash, seconds: float) -> tuple[float, float, int, float]:
 
 
 def measure(name: str, scale: float, repeats: int, threads: int | None) -> tuple:
-    view, make, seconds = CASES[name]
+    view, make, seconds, options = CASES[name]
     seconds *= scale
     plain, watched = make(), make()  # the same GAN twice: one stepped bare, one by a dashboard
     threads = threads or live.default_threads(plain)
-    dash = live.Dashboard(watched, view=view, threads=threads, headless=False)
+    dash = live.Dashboard(watched, view=view, threads=threads, headless=False, **options)
     torch.set_num_threads(threads)
     plain.train(3)  # warm-up: first-call allocations
     dash.run(3)  # and the dashboard's first picture (a full draw, before the learner's Start)

@@ -37,6 +37,7 @@ from .toys import (
     TOYS,
     ToyDistribution,
     _resolve_generator,
+    drawn,
     gaussian_1d,
     grid,
     mixture_1d,
@@ -62,6 +63,7 @@ __all__ = [
     "ring",
     "grid",
     "spiral",
+    "drawn",
     "toy",
     "TOYS",
 ]
