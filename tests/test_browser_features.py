@@ -1,5 +1,6 @@
 """The dashboard's second-edition features in a real JupyterLab and Chromium (Playwright):
-drawing the real data with the mouse, G's manifold layer, slow motion, and the 1-D view.
+slow motion (three stages of one iteration), drawing the real data with the mouse, G's manifold
+layer, and the 1-D view.
 
 tests/test_browser.py covers the sliders, Pause, layer toggles, Share, Rewind and Export;
 tests/test_browser_compare.py the A/B comparison. Needs /usr/bin/chromium (``make browser``).
@@ -62,6 +63,21 @@ def test_draw_manifold_and_the_1d_view(lab):
             pic = picture_in(ring)
             box = wait_for(page, lambda: (b := pic.bounding_box()) and b["width"] > 300 and b,
                            10, "the ring's picture")
+
+            # Slow motion: each press shows the next stage of one real iteration, with its line.
+            stage = ring.locator(".gc-stage")
+            srcs = [pic.get_attribute("src")]
+            for k, words in ((1, "sample z"), (2, "G(z)"), (3, "D scores")):
+                ring.locator("button.gc-slowmo").click()
+                wait_for(page, lambda k=k, words=words: f"{k}/12 {words}" in stage.inner_text(),
+                         20, f"slow-motion stage {k}")
+                wait_for(page, lambda: pic.get_attribute("src") not in srcs, 10,
+                         f"stage {k}'s picture")
+                srcs.append(pic.get_attribute("src"))
+            assert step_in(ring) == 1, "the stages replay one step"
+            page.screenshot(path=str(ARTIFACTS / "dashboard_slow_motion.png"), full_page=True)
+            ring.locator("button.gc-slowmo-end").click()
+            wait_for(page, lambda: stage.inner_text().strip() == "", 10, "the end of slow motion")
 
             # Draw: a drag over the plane paints points where the mouse went.
             ring.locator("button.gc-draw").click()

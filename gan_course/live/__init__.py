@@ -15,6 +15,8 @@ One module per responsibility (see DEVELOPERS.md):
 - `share`: one line of Python that rebuilds a dashboard with its settings
   (`Dashboard.settings_line`, `Dashboard.from_settings`);
 - `fastplot`: figures drawn once and blitted in place;
+- `drawing`: Draw, the real data painted with the mouse on the 2-D view (`Dashboard.use_data`);
+- `slowmo`: Slow motion, one real iteration shown stage by stage (`Dashboard.slow_motion`);
 - `timeline`: Rewind, the run's pictures kept within a memory budget, scrubbed and exported
   as a GIF (`Dashboard.rewind`, `Dashboard.export`).
 """
@@ -22,11 +24,13 @@ One module per responsibility (see DEVELOPERS.md):
 from gan_course.live import (
     controls,
     dashboard,
+    drawing,
     fastplot,
     overlays,
     panel,
     runner,
     share,
+    slowmo,
     state,
     timeline,
     views,
@@ -34,4 +38,5 @@ from gan_course.live import (
 from gan_course.live.dashboard import Dashboard, default_threads, digit_picker, stop_all
 
 __all__ = ["Dashboard", "default_threads", "digit_picker", "stop_all", "controls", "dashboard",
-           "fastplot", "overlays", "panel", "runner", "share", "state", "timeline", "views"]
+           "drawing", "fastplot", "overlays", "panel", "runner", "share", "slowmo", "state",
+           "timeline", "views"]

@@ -154,6 +154,21 @@ def make_timeline() -> dict[str, widgets.DOMWidget]:
     return {key: tagged(w, name) for key, (w, name) in parts.items()}
 
 
+def make_slow_motion() -> dict[str, widgets.DOMWidget]:
+    """Slow motion (`gan_course.live.slowmo`): "next" (``gc-slowmo``) shows the next stage of one
+    real iteration, "end" (``gc-slowmo-end``) goes back to the live picture, "text"
+    (``gc-stage``) is the stage's line."""
+    nxt = widgets.Button(description="Slow motion: next stage", icon="step-forward",
+                         tooltip="one training iteration, stage by stage (training pauses)",
+                         layout=widgets.Layout(width="auto"))
+    end = widgets.Button(description="End slow motion", icon="times", disabled=True,
+                         tooltip="the rest of this iteration at once, and the live picture",
+                         layout=widgets.Layout(width="auto"))
+    text = widgets.HTML("")
+    return {"next": tagged(nxt, "slowmo"), "end": tagged(end, "slowmo-end"),
+            "text": tagged(text, "stage")}
+
+
 # The menu's value for "until Pause" (a run's budget None). Not None itself: a Dropdown whose
 # value is None has nothing selected, so the browser would show no choice at all.
 PAUSE = "pause"
@@ -183,10 +198,10 @@ def make_budget(steps: int | None) -> widgets.Dropdown:
 
 
 def layout(*, buttons, budget, seed, status, errors, image, controls, settings=None,
-           layers=None, timeline=None, drawing=None) -> widgets.VBox:
+           layers=None, timeline=None, drawing=None, slow=None) -> widgets.VBox:
     """Buttons and status on top (with Share's line under them), the picture, the timeline
-    (`make_timeline`), the layer toggles and Draw's buttons (`gan_course.live.drawing`) if
-    any, then the hyperparameters in three rows."""
+    (`make_timeline`), the layer toggles, Draw's buttons (`gan_course.live.drawing`) and Slow
+    motion's (`make_slow_motion`) if any, then the hyperparameters in three rows."""
     c = controls
 
     def row(items):
@@ -200,6 +215,8 @@ def layout(*, buttons, budget, seed, status, errors, image, controls, settings=N
         top.append(row(list(layers.values())))
     if drawing:
         top.append(row(list(drawing.values())))
+    if slow:
+        top.append(row(list(slow.values())))
     return widgets.VBox([
         *top,
         row([c["lr_D"], c["lr_G"], c["noisy_labels"]]),

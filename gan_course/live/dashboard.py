@@ -51,7 +51,7 @@ from gan_course.live.panel import Panel
 from gan_course.live.state import RunState, plain_text
 from gan_course.monitor import HealthMonitor
 from gan_course.toys import ToyDistribution
-from gan_course.training import GANConfig, Trainer
+from gan_course.training import GANConfig, Trainer, TrainingDiverged
 
 __all__ = ["Dashboard", "stop_all", "default_threads", "digit_picker"]
 
@@ -181,6 +181,7 @@ class Dashboard:
         self.lock = runner.trainer_lock(trainer)  # held by whoever steps the trainer or draws
         self.runner = runner.Runner(self)
         self._closed = False
+        self._slow = None  # slow motion (`slow_motion`), built at its first use
         with self.lock:
             utils.set_threads(self.threads)
             self.view = (views.make_view(view, trainer, toy, **view_options)
@@ -224,6 +225,8 @@ class Dashboard:
             self.panel.show_budget()
         if self.running or not self.runner.end():
             return
+        if self._slow is not None and (self._slow.in_progress or self.panel.slow["text"].value):
+            self.end_slow_motion()  # the run's pictures replace the stage's
         _pause_others(self)  # two runs must never step the same models
         step = self.trainer.step_count
         if state.budget is not None and (state.target is None or step >= state.target):
@@ -289,6 +292,8 @@ class Dashboard:
                                  "Trainer(..., build=...)) to draw new ones from a seed")
             with self.panel.quiet():
                 self.seed.value = seed
+        if self._slow is not None and self._slow.in_progress:
+            self.end_slow_motion()  # its stages belong to the run being reset
         self.state.request_reset(seed)
         if not self.running:
             with self._paused():
@@ -437,6 +442,51 @@ class Dashboard:
             self.monitor.reset()
         self.panel.refresh_settings()
         if not self.running:
+            self.draw()
+
+    def slow_motion(self):
+        """The next stage of one real training iteration, shown in place of the live picture
+        with its line of text under it (the Slow motion button; `gan_course.live.slowmo`); the
+        first stage of an iteration takes the step (a run is paused first; queued changes apply
+        to it), the later ones replay what it did. Returns the `slowmo.Stage`. After the last
+        stage, the next call starts a new iteration; `end_slow_motion` (or Start) goes back to
+        the live picture. ValueError for a view other than the 2-D one."""
+        if not self.panel.slow:
+            raise ValueError(f"slow motion draws the 2-D view; this dashboard's view is "
+                             f"{type(self.view).__name__}")
+        from gan_course.live import slowmo  # the first call builds its figure
+
+        if self.panel.rewound is not None:
+            self.rewind(None)  # the stages follow the live run, not an old picture
+        with self._paused():
+            if self._slow is None:
+                self._slow = slowmo.SlowMotion(self.trainer, self.view)
+            if not self._slow.in_progress:  # a new iteration: a real step, as a Step button's
+                self.runner.apply_pending()
+                try:
+                    stage = self._slow.advance()
+                except TrainingDiverged as err:
+                    self.state.diverged = str(err)
+                    self.state.flags = self.monitor.diverged(str(err))
+                    self.panel.sync()
+                    self.panel.set_status()
+                    raise
+                numbers = self.trainer.history[-1]
+                self.state.numbers = numbers
+                self.state.flags = self.monitor.update(numbers, loss=self.trainer.config.loss)
+                self.panel.set_status()
+            else:
+                stage = self._slow.advance()
+            self.panel.show_stage(stage)
+        return stage
+
+    def end_slow_motion(self) -> None:
+        """Leave slow motion: the rest of the iteration's stages are skipped (its step was taken
+        at its first stage) and the live picture comes back."""
+        if self._slow is not None:
+            self._slow.finish()
+        self.panel.end_stages()
+        if not self._closed and not self.running:
             self.draw()
 
     def show_layers(self, **shown: bool) -> None:

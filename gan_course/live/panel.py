@@ -39,6 +39,7 @@ class Panel:
         rewound: while an older picture shows, its step (the run goes on); None: live.
         painter: for the 2-D view, Draw's buttons and the mouse on the picture
             (`drawing.Painter`); else None.
+        slow: for the 2-D view, Slow motion's widgets (`controls.make_slow_motion`); else {}.
         seed, budget, status, errors, image: the other widgets; ``widget`` holds them all.
     """
 
@@ -86,11 +87,17 @@ class Panel:
             w.observe(self.guard(functools.partial(self._on_layer, key)), names="value")
         # Painting real data with the mouse, on a view that maps pixels to data (the 2-D one).
         self.painter = drawing.Painter(dash, self) if hasattr(dash.view, "to_data") else None
+        # Slow motion, for the 2-D view (`gan_course.live.slowmo`).
+        self.slow = controls.make_slow_motion() if hasattr(dash.view, "to_data") else {}
+        if self.slow:
+            self.slow["next"].on_click(self.guard(lambda _: dash.slow_motion()))
+            self.slow["end"].on_click(self.guard(lambda _: dash.end_slow_motion()))
         self.widget = controls.layout(buttons=self.buttons, budget=self.budget, seed=self.seed,
                                       status=self.status, errors=self.errors, image=self.image,
                                       controls=self.controls, settings=self.settings,
                                       layers=self.layers, timeline=self.rewind,
-                                      drawing=self.painter and self.painter.widgets)
+                                      drawing=self.painter and self.painter.widgets,
+                                      slow=self.slow)
 
     def guard(self, callback):
         """Wrap a widget callback so that its errors show in the red box (ipywidgets would only
@@ -275,6 +282,21 @@ class Panel:
             text += f"<br>{html.escape(self.exported)}"
         w["note"].value = text
 
+    def show_stage(self, stage) -> None:
+        """A slow-motion stage: its picture in place of the live one, its line under it."""
+        self._show("jpeg", fastplot.encode(stage.image, "jpeg"))
+        self.slow["text"].value = f"<b>slow motion of step {stage.step}</b> · {html.escape(stage.text)}"
+        self.slow["next"].description = ("Slow motion: next iteration" if stage.done
+                                         else "Slow motion: next stage")
+        self.slow["end"].disabled = False
+
+    def end_stages(self) -> None:
+        """Back from slow motion: the buttons as at first (the caller draws the live picture)."""
+        if self.slow:
+            self.slow["text"].value = ""
+            self.slow["next"].description = "Slow motion: next stage"
+            self.slow["end"].disabled = True
+
     def exported_to(self, path: str, frames: int) -> None:
         self.exported = f"Export wrote {frames} pictures to {os.path.abspath(path)}"
         self.show_timeline()
@@ -300,6 +322,7 @@ class Panel:
         if self.painter is not None:
             self.painter.close()
         parts = [*self.controls.values(), *self.buttons.values(), *self.layers.values(),
+                 *self.slow.values(),
                  *self.rewind.values(), self.seed, self.budget, self.settings, self.status,
                  self.errors, self.image, *self.widget.children, self.widget]
         for w in parts:  # closing a box leaves its children open in the kernel
