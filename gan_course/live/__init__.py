@@ -15,6 +15,8 @@ One module per responsibility (see DEVELOPERS.md):
 - `share`: one line of Python that rebuilds a dashboard with its settings
   (`Dashboard.settings_line`, `Dashboard.from_settings`);
 - `fastplot`: figures drawn once and blitted in place;
+- `compare`: `Compare`, A/B on one seed: two toy GANs one setting apart, in lock-step, on one
+  chart;
 - `drawing`: Draw, the real data painted with the mouse on the 2-D view (`Dashboard.use_data`);
 - `slowmo`: Slow motion, one real iteration shown stage by stage (`Dashboard.slow_motion`);
 - `timeline`: Rewind, the run's pictures kept within a memory budget, scrubbed and exported
@@ -22,6 +24,7 @@ One module per responsibility (see DEVELOPERS.md):
 """
 
 from gan_course.live import (
+    compare,
     controls,
     dashboard,
     drawing,
@@ -35,8 +38,9 @@ from gan_course.live import (
     timeline,
     views,
 )
+from gan_course.live.compare import Compare
 from gan_course.live.dashboard import Dashboard, default_threads, digit_picker, stop_all
 
-__all__ = ["Dashboard", "default_threads", "digit_picker", "stop_all", "controls", "dashboard",
-           "drawing", "fastplot", "overlays", "panel", "runner", "share", "slowmo", "state",
-           "timeline", "views"]
+__all__ = ["Compare", "Dashboard", "default_threads", "digit_picker", "stop_all", "compare",
+           "controls", "dashboard", "drawing", "fastplot", "overlays", "panel", "runner", "share",
+           "slowmo", "state", "timeline", "views"]

@@ -8,7 +8,11 @@ can find it.
 
 from __future__ import annotations
 
+import functools
+import html
 import math
+import traceback
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -18,7 +22,8 @@ from gan_course.utils import MAX_SEED
 
 __all__ = ["LOSS_OPTIONS", "BATCH_SIZES", "make_controls", "make_buttons", "make_seed",
            "make_budget", "budget_options", "budget_value", "budget_steps", "layout", "show_value",
-           "tagged", "PAUSE", "UNTIL_PAUSE", "make_layers", "make_settings", "make_timeline"]
+           "tagged", "PAUSE", "UNTIL_PAUSE", "make_layers", "make_settings", "make_timeline",
+           "make_slow_motion", "ErrorBox", "make_picture"]
 
 LOSS_OPTIONS = [(loss.label, loss.name) for loss in losses.LOSSES.values()]  # the loss menu
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -111,6 +116,47 @@ def make_buttons() -> dict[str, widgets.Button]:
     buttons["start"].button_style = "success"
     buttons["undo_reset"].disabled = True  # until a Reset discards a run
     return buttons
+
+
+class ErrorBox:
+    """The red box: a widget callback's error shows here (ipywidgets would only log it), and
+    ``state.error`` (a run state's) holds its text. ``widget`` carries ``gc-<name>``."""
+
+    def __init__(self, state: Any, name: str = "errors") -> None:
+        self.state = state
+        self.widget = tagged(widgets.HTML("", layout=widgets.Layout(display="none")), name)
+
+    def guard(self, callback):
+        """``callback`` with its errors shown in the box."""
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any):
+            try:
+                return callback(*args, **kwargs)
+            except Exception:
+                self.show(traceback.format_exc())
+        return guarded
+
+    def show(self, text: str) -> None:
+        self.state.error = text
+        self.widget.value = (f"<pre style='color:#b00020;background:#fff0f0;padding:6px;"
+                             f"white-space:pre-wrap;margin:0'>{html.escape(text)}</pre>")
+        self.widget.layout.display = None
+
+    def clear(self) -> None:
+        self.state.error = None
+        self.widget.value = ""
+        self.widget.layout.display = "none"
+
+
+def make_picture(width: int, height: int, name: str = "image") -> widgets.Image:
+    """The picture, its size set in CSS rather than left to the image: JupyterLab skips the
+    layout of cells off screen (content-visibility), and a picture that arrived there kept a
+    0 x 0 box until the next one (lesson 04's ring and collapse dashboards after Run All, in
+    Chromium). object-fit keeps its proportions when a narrow window shrinks the width."""
+    image = widgets.Image(format="jpeg", width=width, height=height,
+                          layout=widgets.Layout(width=f"{width}px", height=f"{height}px",
+                                                max_width="100%", object_fit="contain"))
+    return tagged(image, name)
 
 
 def make_seed(seed: int) -> widgets.BoundedIntText:

@@ -59,9 +59,12 @@ _DASHBOARDS: weakref.WeakSet[Dashboard] = weakref.WeakSet()
 
 
 def stop_all() -> None:
-    """Pause every dashboard's training (e.g. before training the same models by hand)."""
-    for dash in list(_DASHBOARDS):
-        dash.pause()
+    """Pause every dashboard's training, and every A/B comparison's (`compare.Compare`), e.g.
+    before training the same models by hand."""
+    from gan_course.live import compare  # it builds on this module
+
+    for run in [*_DASHBOARDS, *compare.running()]:
+        run.pause()
 
 
 def default_threads(trainer: Trainer) -> int:
@@ -80,7 +83,7 @@ def default_threads(trainer: Trainer) -> int:
     return min(2, os.cpu_count() or 1) if has_conv or big else 1
 
 
-def _cell_identity() -> tuple[str | None, str | None]:
+def cell_identity() -> tuple[str | None, str | None]:
     """(cell id, request id) of the notebook cell running now, or (None, None) outside Jupyter."""
     try:
         from IPython import get_ipython
@@ -172,7 +175,7 @@ class Dashboard:
         self.trainer, self.name, self.refresh = trainer, name, float(refresh)
         self.headless = utils.headless() if headless is None else bool(headless)
         self.threads = default_threads(trainer) if threads is None else threads
-        self.cell_id, self.request_id = _cell_identity()
+        self.cell_id, self.request_id = cell_identity()
         _retire_others(self)  # before touching G and D: an old run may be training them
         if toy is None and isinstance(trainer.real, ToyDistribution):
             toy = trainer.real
@@ -243,6 +246,7 @@ class Dashboard:
             return
         self.panel.set_running(True)
         self.runner.start(loop)
+        self.panel.set_status()  # "running" at once, not at the first picture
 
     def toggle(self) -> None:
         """Start, or Pause while running (the Start button)."""

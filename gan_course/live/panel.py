@@ -13,8 +13,7 @@ import functools
 import html
 import os
 import time
-import traceback
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
@@ -47,6 +46,8 @@ class Panel:
         self.dash = dash
         state, config = dash.state, dash.trainer.config
         self._syncing = False  # the panel itself sets the widgets: no change to queue
+        self.error_box = controls.ErrorBox(state)  # first: every callback below is guarded
+        self.errors = self.error_box.widget
         self.controls = controls.make_controls(config)
         for key, w in self.controls.items():
             w.observe(self.guard(functools.partial(self._on_control, key)), names="value")
@@ -62,17 +63,8 @@ class Panel:
         for key, action in actions.items():
             self.buttons[key].on_click(self.guard(lambda _, action=action: action()))
         self.status = controls.tagged(widgets.HTML(""), "status")
-        self.errors = controls.tagged(widgets.HTML("", layout=widgets.Layout(display="none")),
-                                      "errors")
         w, h = (round(v * views.DPI) for v in views.SIZE)
-        # The size is set in CSS, not left to the picture: JupyterLab skips the layout of cells
-        # off screen (content-visibility), and a picture that arrived there kept a 0 x 0 box
-        # until the next one (lesson 04's ring and collapse dashboards after Run All, in
-        # Chromium). object-fit keeps its proportions when a narrow window shrinks the width.
-        image = widgets.Image(format="jpeg", width=w, height=h,
-                              layout=widgets.Layout(width=f"{w}px", height=f"{h}px",
-                                                    max_width="100%", object_fit="contain"))
-        self.image = controls.tagged(image, "image")
+        self.image = controls.make_picture(w, h)
         self.settings = controls.make_settings()
         self.rewind = controls.make_timeline()
         self.rewound: int | None = None
@@ -100,26 +92,14 @@ class Panel:
                                       slow=self.slow)
 
     def guard(self, callback):
-        """Wrap a widget callback so that its errors show in the red box (ipywidgets would only
-        log them)."""
-        @functools.wraps(callback)
-        def guarded(*args: Any, **kwargs: Any):
-            try:
-                return callback(*args, **kwargs)
-            except Exception:
-                self.show_error(traceback.format_exc())
-        return guarded
+        """Wrap a widget callback so that its errors show in the red box (`controls.ErrorBox`)."""
+        return self.error_box.guard(callback)
 
     def show_error(self, text: str) -> None:
-        self.dash.state.error = text
-        self.errors.value = (f"<pre style='color:#b00020;background:#fff0f0;padding:6px;"
-                             f"white-space:pre-wrap;margin:0'>{html.escape(text)}</pre>")
-        self.errors.layout.display = None
+        self.error_box.show(text)
 
     def clear_error(self) -> None:
-        self.dash.state.error = None
-        self.errors.value = ""
-        self.errors.layout.display = "none"
+        self.error_box.clear()
 
     def _on_control(self, key: str, change: dict) -> None:
         if self._syncing:
