@@ -88,3 +88,13 @@ def test_execution_prints_a_row_per_kind(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| eager")
             or line.startswith("| channels-last")]
     assert len(rows) == 2 and all(float(r.split("|")[3]) > 0 for r in rows)
+
+
+def test_features_times_draw_slow_motion_and_ab(capsys):
+    from benchmarks import features
+
+    features.main(["--points", "20", "--repeats", "1"])
+    out = capsys.readouterr().out
+    for what in ("a mouse event while training", "Train on drawing, 20 points",
+                 "one iteration with its recording", "one lock-step step"):
+        assert what in out, what

@@ -202,7 +202,6 @@ def test_pictures_are_the_dashboards_size_drawn_in_place_and_differ(ring_trainer
     focus = np.array([0xF0, 0xA0, 0x00])
     assert (pictures[0][top - 4, left + 20] == focus).all()
     assert not (pictures[1][top - 4, left + 20] == focus).all()
-    assert slow.timing["picture"] < 250  # ms; about 5-15 on the course's machine
     print(f"\nslow motion: {slow.timing['iteration']:.0f} ms an iteration (the step recorded), "
           f"{slow.timing['build']:.0f} ms the first picture, {slow.timing['picture']:.1f} ms "
           "a stage's picture")
