@@ -110,12 +110,17 @@ def run_all(page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
-def open_and_run(page, url: str) -> None:
-    """Open dashboard.ipynb, run all cells, wait for the dashboard's first picture."""
+def open_notebook_and_run(page, url: str) -> None:
+    """Open dashboard.ipynb, wait for its kernel, run all cells."""
     page.goto(f"{url}/lab/tree/dashboard.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
     run_all(page)
+
+
+def open_and_run(page, url: str) -> None:
+    """Open dashboard.ipynb, run all cells, wait for the dashboard's first picture."""
+    open_notebook_and_run(page, url)
     page.wait_for_selector(".gc-status", timeout=90_000)
     page.wait_for_selector(".gc-image img, img.gc-image", timeout=60_000)
     wait_for(page, lambda: "paused" in status(page), 30, "the first picture")

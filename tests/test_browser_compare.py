@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserlab import ARTIFACTS, jupyter_lab, launch, require, run_all, step_of, wait_for
+from browserlab import (
+    ARTIFACTS,
+    jupyter_lab,
+    launch,
+    open_notebook_and_run,
+    require,
+    run_all,
+    step_of,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -54,10 +63,7 @@ def test_compare_in_jupyterlab(lab):
         browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{lab}/lab/tree/dashboard.ipynb?token=gan-course-browser-test")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-            page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
-            run_all(page)
+            open_notebook_and_run(page, lab)
             page.wait_for_selector(".gc-ab-status", timeout=90_000)
             wait_for(page, lambda: picture(page).get_attribute("src"), 30, "the first picture")
             wait_for(page, lambda: "paused" in status(page) and step_of(status(page)) == 0, 10,

@@ -46,7 +46,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
-from gan_course import losses, metrics, presets, utils
+from gan_course import metrics, presets, utils
 from gan_course.live import controls, fastplot, overlays, runner, views
 from gan_course.live.controls import tagged
 from gan_course.live.dashboard import cell_identity, default_threads
@@ -276,15 +276,6 @@ class _BothLocks:
 # --------------------------------------------------------------------------- the picture
 
 
-def _heat_rgb(heat: np.ndarray, loss: str) -> np.ndarray:
-    """D's read-out over the plane (`views.View2D`'s frame) as RGB; a critic's free scale is
-    stretched to this frame's range, as the dashboard does."""
-    if losses.LOSSES[loss].scale == "free":
-        lo, hi = np.percentile(heat, [1, 99])
-        heat = (heat - lo) / max(hi - lo, 1e-12)
-    return HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3]
-
-
 class _Picture:
     """A's plane | B's plane | the chart of both runs; static parts drawn once (`fastplot.Blit`).
 
@@ -371,7 +362,7 @@ class _Picture:
         meter's arrays."""
         for name, plane in self.planes.items():
             frame = frames[name]
-            plane["heat"].rgb = _heat_rgb(frame["heat"], frame["loss"])
+            plane["heat"].rgb = overlays.heat_rgb(frame["heat"], frame["loss"])
             plane["fake"].set_offsets(frame["fake"])
             plane["step"].text = f"step {frame['step']}: samples over D's output"
         x = series["A"]["step"]  # rows are taken for both runs together

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from gan_course import metrics
+from gan_course import losses, metrics
+from gan_course.plots import HEAT_CMAP
 
-__all__ = ["LAYERS", "DEFAULT_LAYERS", "check_layers", "manifold_z", "manifold_segments", "ARROW_SPAN", "MIN_SHARE", "MAX_SHARE", "arrow_vectors",
+__all__ = ["LAYERS", "DEFAULT_LAYERS", "heat_rgb", "check_layers", "manifold_z", "manifold_segments", "ARROW_SPAN", "MIN_SHARE", "MAX_SHARE", "arrow_vectors",
            "GridDivergence"]
 
 LAYERS = {"real": "real samples", "fake": "fake samples", "heat": "D's heat-map",
@@ -50,6 +51,16 @@ def check_layers(changes: Mapping[str, Any], current: Mapping[str, bool] | None 
         raise ValueError(f"expected True or False for each layer, got {bad}")
     base = dict(DEFAULT_LAYERS) if current is None else dict(current)
     return {**base, **{k: bool(v) for k, v in changes.items()}}
+
+
+def heat_rgb(heat: np.ndarray, loss: str) -> np.ndarray:
+    """D's read-out over the plane, (res, res), as RGB bytes (res, res, 3) in the course's
+    heat-map colours; a critic's free-scale scores are stretched to this frame's 1st-99th
+    percentiles (they have no fixed range)."""
+    if losses.LOSSES[loss].scale == "free":
+        lo, hi = np.percentile(heat, [1, 99])
+        heat = (heat - lo) / max(hi - lo, 1e-12)
+    return HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3]
 
 
 def manifold_z(latent_dim: int, *, lines: int = MANIFOLD_LINES,

@@ -340,12 +340,8 @@ class View2D:
             self._build(frame)
         if frame["loss"] != self._loss:
             self._set_loss(frame["loss"])
-        heat = frame["heat"]
-        if losses.LOSSES[frame["loss"]].scale == "free":
-            lo, hi = np.percentile(heat, [1, 99])
-            heat = (heat - lo) / max(hi - lo, 1e-12)
         shown = self.layers
-        self.heat.rgb = (HEAT_CMAP(np.clip(heat, 0, 1), bytes=True)[..., :3] if shown["heat"]
+        self.heat.rgb = (overlays.heat_rgb(frame["heat"], frame["loss"]) if shown["heat"]
                          else None)  # None: the plane stays white
         self.fake.set_offsets(frame["fake"])
         for artist, layer in ((self.real, "real"), (self.fake, "fake"), (self.quiver, "arrows")):
