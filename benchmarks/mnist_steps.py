@@ -15,26 +15,21 @@ rows at the same N). CPU ms/step is process CPU time per training step (all thre
 from __future__ import annotations
 
 import argparse
-import ast
 import time
 
 import torch
 
+from benchmarks import mnist
 from gan_course import data, metrics, models, presets
 from gan_course.training import GANConfig, Trainer
 
 
 def build(args: argparse.Namespace) -> Trainer:
     """The recipe's trainer, with the DCGAN pair replaced when --g-channels/--d-channels/--spectral-norm say so."""
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        try:
-            overrides[key] = ast.literal_eval(value)  # numbers, True/False
-        except (ValueError, SyntaxError):
-            overrides[key] = value  # names such as hinge
+    overrides = mnist.overrides(args.set)
     if args.g_channels is None and args.d_channels is None and not args.spectral_norm:
-        return presets.mnist_trainer(args.model, seed=args.seed, **overrides)
+        return presets.mnist_trainer(args.model, seed=args.seed, channels_last=args.channels_last,
+                                     **overrides)
     recipe = presets.MNIST_RECIPES[args.model]
     make_G, make_D, config = recipe.G, recipe.D, recipe.config
     images, labels = data.load_mnist(source="bundled")
@@ -55,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--g-channels", type=int, default=None)
     parser.add_argument("--d-channels", type=int, default=None)
     parser.add_argument("--spectral-norm", action="store_true")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="G and D in channels-last memory order (default: the recipe's)")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)

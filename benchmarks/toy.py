@@ -2,8 +2,9 @@
 
     python -m benchmarks.toy --dataset ring --seeds 0-9 --out runs/toy
     python -m benchmarks.toy --dataset grid --seeds 0-9 --config course --config vanilla --out runs/toy
+    python -m benchmarks.toy --dataset grid --seeds 0-9 --config course --threads 2 --set batch_size=256
 
-For each config and seed: train `presets.TOY_STEPS` steps on one CPU thread (learning rates
+For each config and seed: train `presets.TOY_STEPS` steps on one CPU thread (--threads; learning rates
 annealed to 0 over the last 30%, `presets.train_with_anneal`), draw 2,500 samples,
 save them as DIR/<dataset>_<config>_seed<k>.npz (x: (2500, 2), seconds: training wall time), and
 score them with `metrics.mode_stats` (PacGAN / VEEGAN definitions: a sample is high quality
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks.mnist import overrides
 from gan_course import metrics, presets, toys
 
 N_SAMPLES = 2500
@@ -37,8 +39,8 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def run_one(dataset: str, config: str, seed: int, steps: int) -> dict:
-    trainer = presets.toy_trainer(dataset, config, seed=seed)
+def run_one(dataset: str, config: str, seed: int, steps: int, **changes) -> dict:
+    trainer = presets.toy_trainer(dataset, config, seed=seed, **changes)
     start = time.perf_counter()
     presets.train_with_anneal(trainer, steps)
     seconds = time.perf_counter() - start
@@ -56,20 +58,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="recipe(s) to run; default: course and vanilla")
     parser.add_argument("--steps", type=int, default=presets.TOY_STEPS)
     parser.add_argument("--out", type=Path, default=Path("runs/toy"))
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="GANConfig overrides for every config, e.g. batch_size=256")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)  # a small MLP gains nothing from a second thread
+    torch.set_num_threads(args.threads)
+    changes = overrides(args.set)
     args.out.mkdir(parents=True, exist_ok=True)
     configs = args.config or ["course", "vanilla"]
     seeds = parse_seeds(args.seeds)
     toy = toys.get(args.dataset)
-    print(f"{args.dataset}: {toy.n_modes} modes, std {toy.std}; {args.steps} steps; seeds {seeds}")
+    print(f"{args.dataset}: {toy.n_modes} modes, std {toy.std}; {args.steps} steps; seeds {seeds}; "
+          f"{args.threads} thread(s); overrides {changes}")
     header = (f"{'config':<14}{'modes mean':>11}{'modes min':>10}{'HQ mean':>9}{'HQ min':>8}"
               f"{'s median':>10}")
     rows = []
     for config in configs:
         results = []
         for seed in seeds:
-            r = run_one(args.dataset, config, seed, args.steps)
+            r = run_one(args.dataset, config, seed, args.steps, **changes)
             np.savez(args.out / f"{args.dataset}_{config}_seed{seed}.npz", x=r["x"],
                      seconds=r["seconds"])
             print(f"  {config} seed {seed}: {r['modes_captured']}/{toy.n_modes} modes, "

@@ -33,6 +33,7 @@ __all__ = [
     "g_loss_wasserstein",
     "clip_weights",
     "gradient_penalty",
+    "r1_penalty",
     "noisy_targets",
     "d_targets",
     "Loss",
@@ -177,6 +178,20 @@ def gradient_penalty(
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     grad_norm = grad.reshape(grad.shape[0], -1).norm(2, dim=1)  # (B,)
     return gp_lambda * ((grad_norm - 1.0) ** 2).mean()
+
+
+def r1_penalty(D: Callable[[Tensor], Tensor], x_real: Tensor, *, gamma: float) -> Tensor:
+    r"""R1 penalty (Mescheder et al. 2018): the squared gradient of D's score at real data.
+
+    .. math:: \frac{\gamma}{2}\,\mathbb{E}_{x\sim p_\text{data}}\big[\lVert\nabla_x D(x)\rVert_2^2\big]
+
+    It keeps D flat on the real data, so D cannot push G's samples past the data and back (the
+    oscillation lesson 7 shows). One more forward pass of D on ``x_real`` (B, ...) with a double
+    backward: the trainer applies it every few steps only ("lazily"), scaled up to match.
+    """
+    x = x_real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return 0.5 * gamma * grad.reshape(grad.shape[0], -1).pow(2).sum(1).mean()
 
 
 # --------------------------------------------------------------------------- label tricks

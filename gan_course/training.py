@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor, nn
 
+from gan_course import augment as diffaugment
 from gan_course import checkpoints, losses, utils
 
 __all__ = ["GANConfig", "Trainer", "TrainingDiverged", "Sampler"]
@@ -91,6 +92,14 @@ class GANConfig:
         label_flip: probability of swapping a sample's real/fake target in D's step.
         d_pretrain_steps: first steps update D only (the Keras article's tip).
         ema: decay of an exponential moving average of G's weights used for sampling (0 = off).
+        r1_gamma: weight of the R1 penalty on D's gradient at real data
+            (`losses.r1_penalty`; 0 = off). Lazy: added to D's loss in every ``r1_every``-th
+            iteration only, times ``r1_every``, so the average push is the same at a fraction
+            of the cost.
+        r1_every: iterations between R1 penalties (16, as in StyleGAN2).
+        augment: differentiable augmentation of every image D sees, real and fake, in both
+            players' steps (`gan_course.augment`): "" (off), "translation", "cutout" or
+            "translation,cutout". Images only.
         seed: seeds the trainer's generator (batches, z, noise) and the fixed progress-grid z.
 
     The label tricks act on the losses with targets (``Loss.soft_targets``: saturating,
@@ -116,6 +125,9 @@ class GANConfig:
     label_flip: float = 0.0
     d_pretrain_steps: int = 0
     ema: float = 0.0
+    r1_gamma: float = 0.0
+    r1_every: int = 16
+    augment: str = ""
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -140,7 +152,8 @@ class GANConfig:
                  "a finite learning rate >= 0")
         for name in ("beta1", "beta2", "ema"):
             need(is_num(getattr(self, name)) and 0 <= getattr(self, name) < 1, name, "a number in [0, 1)")
-        for name in ("n_critic", "latent_dim"):
+        need(is_num(self.r1_gamma) and self.r1_gamma >= 0, "r1_gamma", "a number >= 0")
+        for name in ("n_critic", "latent_dim", "r1_every"):
             need(is_int(getattr(self, name)) and getattr(self, name) >= 1, name, "an integer >= 1")
         need(is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH, "batch_size",
              f"an integer in [1, {MAX_BATCH}]")
@@ -157,6 +170,7 @@ class GANConfig:
         need(is_num(self.label_flip) and 0 <= self.label_flip <= 0.5, "label_flip",
              "a probability in [0, 0.5]")
         need(isinstance(self.noisy_labels, bool), "noisy_labels", "True or False")
+        diffaugment.parse(self.augment)  # ValueError naming the field for anything else
 
 
 def _grad_norm(module: nn.Module) -> float:
@@ -258,6 +272,7 @@ class Trainer:
         self._check_critic(self.config.loss, D)
         self.device = torch.device(device)
         self.G, self.D, self.real = G.to(self.device), D.to(self.device), real
+        self._check_augment(self.config.augment)
         self.n_fixed = n_fixed
         self.build = build
         self.n_classes = self._check_labels(G, D, real)
@@ -331,7 +346,17 @@ class Trainer:
             raise ValueError("seed changes only through reset(seed=...), which restarts training")
         new = replace(self.config, **changes)  # validates in __post_init__
         self._check_critic(new.loss, self.D)
+        self._check_augment(new.augment)
         return new
+
+    def _check_augment(self, spec: str) -> None:
+        if not spec:
+            return
+        probe = self.real.sample(1, generator=torch.Generator().manual_seed(0))
+        probe = probe[0] if isinstance(probe, tuple) else probe
+        if probe.dim() != 4:
+            raise ValueError(f"augment={spec!r} shifts and cuts images (B, C, H, W); this "
+                             f"trainer's data are of shape {tuple(probe.shape)}: use augment=''")
 
     def update(self, **changes: Any) -> GANConfig:
         """Change hyperparameters; they act from the next step on.
@@ -440,6 +465,11 @@ class Trainer:
         """model(inputs), or model(inputs, y) for a conditional model."""
         return model(inputs) if y is None else model(inputs, y)
 
+    def _augment(self, x: Tensor) -> Tensor:
+        """The config's differentiable augmentation of D's input (the identity when off)."""
+        spec = self.config.augment
+        return diffaugment.apply(x, spec, self.generator) if spec else x
+
     def _noisy(self, x: Tensor) -> Tensor:
         cfg = self.config
         std = cfg.instance_noise
@@ -494,7 +524,7 @@ class Trainer:
         x_real, y = self._real_batch(cfg.batch_size)  # y: None, or labels (B,) for both batches
         with torch.no_grad():
             x_fake = self._call(G, self.sample_z(cfg.batch_size), y)  # G is not updated here
-        x_real, x_fake = self._noisy(x_real), self._noisy(x_fake)
+        x_real, x_fake = self._noisy(self._augment(x_real)), self._noisy(self._augment(x_fake))
         d_real, d_fake = self._call(D, x_real, y), self._call(D, x_fake, y)  # (B,), (B,)
         loss_D = loss.d_loss(d_real, d_fake, **self._targets(cfg.batch_size))
         if loss.regulariser == "gradient-penalty":
@@ -502,6 +532,9 @@ class Trainer:
             loss_D = loss_D + losses.gradient_penalty(critic, x_real, x_fake,
                                                       gp_lambda=cfg.gp_lambda,
                                                       generator=self.generator)
+        if cfg.r1_gamma > 0 and self.step_count % cfg.r1_every == 0:
+            critic = D if y is None else (lambda x: D(x, y))
+            loss_D = loss_D + cfg.r1_every * losses.r1_penalty(critic, x_real, gamma=cfg.r1_gamma)
         self._check(loss_D, "loss_D")
         self.opt_D.zero_grad(set_to_none=True)
         loss_D.backward()
@@ -520,7 +553,7 @@ class Trainer:
         D.requires_grad_(False)  # D is frozen: its weights get no gradient from G's loss
         try:
             y = None if self.n_classes is None else self.sample_y(cfg.batch_size)
-            x_fake = self._noisy(self._call(G, self.sample_z(cfg.batch_size), y))
+            x_fake = self._noisy(self._augment(self._call(G, self.sample_z(cfg.batch_size), y)))
             d_fake = self._call(D, x_fake, y)  # (B,)
             loss_G = self.loss.g_loss(d_fake)
             self._check(loss_G, "loss_G")

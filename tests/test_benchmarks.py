@@ -98,3 +98,29 @@ def test_features_times_draw_slow_motion_and_ab(capsys):
     for what in ("a mouse event while training", "Train on drawing, 20 points",
                  "one iteration with its recording", "one lock-step step"):
         assert what in out, what
+
+
+def test_mnist_steps_scores_a_variant_with_channels_last_and_augmentation(capsys):
+    from benchmarks import mnist_steps
+
+    mnist_steps.main(["--model", "dcgan", "--steps", "2", "--samples", "200", "--channels-last",
+                      "--set", "augment=translation,cutout", "batch_size=8"])
+    out = capsys.readouterr().out
+    assert "augment='translation,cutout'" in out and "batch_size=8" in out
+    row = [line.split() for line in out.splitlines() if line.strip().startswith("2 ")]
+    assert len(row) == 1 and float(row[0][1]) > 0  # step 2: an FID-like number
+
+
+def test_channels_last_keeps_the_recipe_and_puts_the_weights_in_that_order():
+    import torch
+
+    from gan_course import presets
+
+    plain = presets.mnist_trainer("dcgan", seed=0)
+    last = presets.mnist_trainer("dcgan", seed=0, channels_last=True)
+    conv = [p for p in last.G.parameters() if p.dim() == 4]
+    assert conv and all(p.is_contiguous(memory_format=torch.channels_last) for p in conv)
+    for a, b in zip(plain.G.parameters(), last.G.parameters(), strict=True):
+        assert torch.equal(a, b)  # the same initial weights, another memory order
+    step = last.step()
+    assert step["step"] == 1 and abs(step["loss_D"] - plain.step()["loss_D"]) < 1e-3

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["settings_line", "from_settings", "DEFAULT_ARGUMENTS"]
 
 # Preset arguments a line leaves out when they have these values (the presets' defaults).
-DEFAULT_ARGUMENTS = {"device": "cpu", "hidden": None, "source": "bundled", "set_threads": False}
+DEFAULT_ARGUMENTS = {"device": "cpu", "hidden": None, "source": "bundled", "set_threads": False,
+                     "channels_last": None}
 
 
 def _literal(value: Any, what: str) -> str:
