@@ -226,10 +226,12 @@ MNIST_RECIPES: dict[str, Recipe] = {
     ),
     "dcgan": Recipe(
         "lesson 5: the course's laptop DCGAN (narrower than the paper's pair), a faster Adam "
-        "for both, and G's weight average; measured in BENCHMARKS.md",
+        "for both, a lazy penalty on D's gradient at real digits, and G's weight average; "
+        "measured in BENCHMARKS.md",
         lambda: models.DCGANGenerator(100, base_channels=16),
         lambda: models.DCGANDiscriminator(base_channels=32),
-        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999),
+        dict(loss="non-saturating", lr_G=1e-3, lr_D=1e-3, beta1=0.5, batch_size=64, ema=0.999,
+             r1_gamma=1.0, r1_every=16),
         threads=2, channels_last=True,
     ),
     "slides": Recipe(

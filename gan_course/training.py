@@ -95,7 +95,7 @@ class GANConfig:
         r1_gamma: weight of the R1 penalty on D's gradient at real data
             (`losses.r1_penalty`; 0 = off). Lazy: added to D's loss in every ``r1_every``-th
             iteration only, times ``r1_every``, so the average push is the same at a fraction
-            of the cost.
+            of the cost. The reported ``loss_D`` leaves it out (it would jump on those steps).
         r1_every: iterations between R1 penalties (16, as in StyleGAN2).
         augment: differentiable augmentation of every image D sees, real and fake, in both
             players' steps (`gan_course.augment`): "" (off), "translation", "cutout" or
@@ -532,12 +532,15 @@ class Trainer:
             loss_D = loss_D + losses.gradient_penalty(critic, x_real, x_fake,
                                                       gp_lambda=cfg.gp_lambda,
                                                       generator=self.generator)
+        total = loss_D
         if cfg.r1_gamma > 0 and self.step_count % cfg.r1_every == 0:
+            # Lazy R1: in the gradient, not in the reported loss_D, which would jump every
+            # r1_every steps (the penalty stays visible as the step's grad_norm_D).
             critic = D if y is None else (lambda x: D(x, y))
-            loss_D = loss_D + cfg.r1_every * losses.r1_penalty(critic, x_real, gamma=cfg.r1_gamma)
-        self._check(loss_D, "loss_D")
+            total = loss_D + cfg.r1_every * losses.r1_penalty(critic, x_real, gamma=cfg.r1_gamma)
+        self._check(total, "loss_D (with its R1 penalty)" if total is not loss_D else "loss_D")
         self.opt_D.zero_grad(set_to_none=True)
-        loss_D.backward()
+        total.backward()
         grad_norm_D = _grad_norm(D)
         self._check(grad_norm_D, "D's gradient norm", limit=GRAD_LIMIT)
         self.opt_D.step()

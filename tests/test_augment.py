@@ -87,7 +87,9 @@ def test_lazy_r1_changes_D_only_on_every_kth_iteration():
     plain = presets.mnist_trainer("dcgan", seed=0, batch_size=8)
     r1 = presets.mnist_trainer("dcgan", seed=0, batch_size=8, r1_gamma=1.0, r1_every=2)
     a, b = plain.train(3), r1.train(3)
-    assert a[0]["loss_D"] != b[0]["loss_D"]  # iteration 0: penalised (x 2)
+    assert a[0]["loss_D"] == b[0]["loss_D"]  # the reported loss leaves the penalty out
+    assert a[0]["grad_norm_D"] != b[0]["grad_norm_D"]  # iteration 0: penalised (x 2)
+    assert a[1]["d_real"] != b[1]["d_real"]  # so D differs from then on
     with pytest.raises(ValueError, match="r1_every"):
         r1.update(r1_every=0)
     assert r1.config.r1_every == 2
