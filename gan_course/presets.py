@@ -214,7 +214,7 @@ def train_with_anneal(trainer: Trainer, steps: int, *, anneal: float = 0.3) -> T
 
 
 # The course's conv nets gain from a second CPU thread (BENCHMARKS.md): measured with 2. They
-# run in channels-last memory order, 25-30% faster per step on the course's machine at the same
+# run in channels-last memory order, 24-32% faster per step on the course's machine at the same
 # quality per step (BENCHMARKS.md, "Channels-last"); the tutorials' `baseline` keeps torch's
 # default order, as the tutorials do.
 MNIST_RECIPES: dict[str, Recipe] = {

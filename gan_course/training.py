@@ -527,8 +527,8 @@ class Trainer:
         x_real, x_fake = self._noisy(self._augment(x_real)), self._noisy(self._augment(x_fake))
         d_real, d_fake = self._call(D, x_real, y), self._call(D, x_fake, y)  # (B,), (B,)
         loss_D = loss.d_loss(d_real, d_fake, **self._targets(cfg.batch_size))
+        critic = D if y is None else (lambda x: D(x, y))  # for the penalties: x keeps its label
         if loss.regulariser == "gradient-penalty":
-            critic = D if y is None else (lambda x: D(x, y))  # a real/fake pair shares its label
             loss_D = loss_D + losses.gradient_penalty(critic, x_real, x_fake,
                                                       gp_lambda=cfg.gp_lambda,
                                                       generator=self.generator)
@@ -536,9 +536,8 @@ class Trainer:
         if cfg.r1_gamma > 0 and self.step_count % cfg.r1_every == 0:
             # Lazy R1: in the gradient, not in the reported loss_D, which would jump every
             # r1_every steps (the penalty stays visible as the step's grad_norm_D).
-            critic = D if y is None else (lambda x: D(x, y))
             total = loss_D + cfg.r1_every * losses.r1_penalty(critic, x_real, gamma=cfg.r1_gamma)
-        self._check(total, "loss_D (with its R1 penalty)" if total is not loss_D else "loss_D")
+        self._check(total, "loss_D")
         self.opt_D.zero_grad(set_to_none=True)
         total.backward()
         grad_norm_D = _grad_norm(D)
