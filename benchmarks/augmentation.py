@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gan", default=A.AugmentationConfig.gan,
                         choices=("cdcgan", "cdcgan-projection"), help="lesson 8's conditional recipe")
     parser.add_argument("--gan-steps", type=int, default=A.AugmentationConfig.gan_steps)
+    parser.add_argument("--gan-augment", default=A.AugmentationConfig.gan_augment,
+                        help="DiffAugment for the GAN's D, e.g. translation,cutout (default none)")
     parser.add_argument("--classifier-steps", type=int, default=A.ClassifierConfig.steps)
     parser.add_argument("--share", type=float, default=A.ClassifierConfig.share,
                         help="share of GAN digits in each batch of the + GAN conditions")
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = A.AugmentationConfig(per_class=args.per_class, gan=args.gan, gan_steps=args.gan_steps,
-                               gen_per_class=args.gen_per_class,
+                               gan_augment=args.gan_augment, gen_per_class=args.gen_per_class,
                                classifier=A.ClassifierConfig(steps=args.classifier_steps,
                                                              share=args.share))
     print(f"{torch.get_num_threads()} threads; {cfg}", flush=True)

@@ -24,13 +24,12 @@ from benchmarks.toy import parse_seeds
 from gan_course import applications, data, metrics, presets
 
 # Steps per recipe in lesson 09: about 35 s each on the course's 2-core test machine (2 threads;
-# sized from 42, 21, 3.7 and 18 steps/s measured alone on 2026-12-03, slower in a full run).
-BUDGET = {"mlp": 1250, "dcgan": 600, "wgan-gp": 110, "cdcgan": 550}
+# sized from 36, 26, 4.0 and 19 steps/s measured alone on 2026-12-07 with the recipes' memory
+# order, slower in a full run).
+BUDGET = {"mlp": 1250, "dcgan": 750, "wgan-gp": 130, "cdcgan": 600}
 # Lesson 06's faster setting: at the recipe's Adam 1e-4, a draft of lesson 09 measured FID 1,079
 # and 1.7 classes after 100 steps (no digits yet).
-# lesson 06's faster WGAN-GP; the DCGAN without the R1 penalty it gained later (issue 21), as
-# lesson 09's table was measured
-CHANGES = {"wgan-gp": dict(lr_G=1e-3, lr_D=1e-3, beta1=0.0), "dcgan": dict(r1_gamma=0.0)}
+CHANGES = {"wgan-gp": dict(lr_G=1e-3, lr_D=1e-3, beta1=0.0)}
 SCORES = ("fid", "inception_score", "precision", "recall", "class_coverage")
 SIZES = (500, 1000, 2000, 5000, 10000)
 
@@ -53,9 +52,7 @@ def scoreboard(models: list[str], seeds: list[int], scale: float, n: int, sample
     for name in models:
         steps = max(1, round(BUDGET[name] * scale))
         for seed in seeds:
-            # channels_last=False: the memory order lesson 09's run and BENCHMARKS.md were measured in
-            trainer = presets.mnist_trainer(name, seed=seed, real=sampler, channels_last=False,
-                                            **CHANGES.get(name, {}))
+            trainer = presets.mnist_trainer(name, seed=seed, real=sampler, **CHANGES.get(name, {}))
             start = time.perf_counter()
             trainer.train(steps)
             seconds = time.perf_counter() - start

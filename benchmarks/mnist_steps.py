@@ -25,7 +25,8 @@ from gan_course.training import GANConfig, Trainer
 
 
 def build(args: argparse.Namespace) -> Trainer:
-    """The recipe's trainer, with the DCGAN pair replaced when --g-channels/--d-channels/--spectral-norm say so."""
+    """The recipe's trainer, with the DCGAN pair replaced when --g-channels/--d-channels/--spectral-norm
+    say so (in the recipe's memory order unless --channels-last/--no-channels-last says otherwise)."""
     overrides = mnist.overrides(args.set)
     if args.g_channels is None and args.d_channels is None and not args.spectral_norm:
         return presets.mnist_trainer(args.model, seed=args.seed, channels_last=args.channels_last,
@@ -37,6 +38,8 @@ def build(args: argparse.Namespace) -> Trainer:
     G = models.DCGANGenerator(100, base_channels=args.g_channels) if args.g_channels else make_G()
     D = (models.DCGANDiscriminator(base_channels=args.d_channels or 32, spectral_norm=args.spectral_norm)
          if args.d_channels or args.spectral_norm else make_D())
+    if recipe.channels_last if args.channels_last is None else args.channels_last:
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     cfg = GANConfig(**{**config, "latent_dim": G.latent_dim, "seed": args.seed, **overrides})
     return Trainer(G, D, data.TensorSampler(images, labels), cfg)
 

@@ -335,6 +335,8 @@ class AugmentationConfig:
         n_test: size of the held-out split (fixed for every seed, disjoint from the pool).
         gan: key of `presets.MNIST_RECIPES` (a conditional recipe).
         gan_steps: the GAN's training steps on the scarce subset.
+        gan_augment: DiffAugment policy for the GAN's D (`GANConfig.augment`, e.g.
+            "translation,cutout"; "" for none, the recipe's own).
         gen_per_class: generated digits of each class in the pool the batches draw from.
         classifier: how each of the four classifiers trains (``augment`` is set per condition).
     """
@@ -343,6 +345,7 @@ class AugmentationConfig:
     n_test: int = 2000
     gan: str = "cdcgan"
     gan_steps: int = 1000
+    gan_augment: str = ""
     gen_per_class: int = 500
     classifier: ClassifierConfig = ClassifierConfig()
 
@@ -365,11 +368,9 @@ def scarce_gan(x: Tensor, y: Tensor, *, model: str = "cdcgan", seed: int = 0,
                device: torch.device | str = "cpu", **overrides) -> Trainer:
     """Lesson 8's conditional GAN (`presets.mnist_trainer`) with only (x, y) as its real data.
 
-    Leaves torch's thread count as it is. Keeps torch's default memory order, in which lesson 11's
-    and BENCHMARKS.md's numbers were measured (the recipe's channels-last order gives the same
-    quality per step, other bits; pass ``channels_last=True`` for its speed).
+    Leaves torch's thread count as it is; ``overrides`` go to `presets.mnist_trainer` (e.g.
+    ``augment="translation,cutout"``).
     """
-    overrides.setdefault("channels_last", False)
     return presets.mnist_trainer(model, seed=seed, device=device, set_threads=False,
                                  real=data.TensorSampler(x, y), **overrides)
 
@@ -424,7 +425,7 @@ def augmentation_run(seed: int, config: AugmentationConfig | None = None, *,
     x, y = images[subset], labels[subset]
     say(f"seed {seed}: the GAN on {len(subset)} digits")
     start = time.perf_counter()
-    trainer = scarce_gan(x, y, model=cfg.gan, seed=seed, device=device)
+    trainer = scarce_gan(x, y, model=cfg.gan, seed=seed, device=device, augment=cfg.gan_augment)
     trainer.train(cfg.gan_steps)
     x_gen, y_gen = generate_digits(trainer, cfg.gen_per_class, seed=seed)
     gan_seconds = time.perf_counter() - start

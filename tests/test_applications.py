@@ -150,6 +150,19 @@ def test_augmentation_run_at_toy_size(digits):
     assert all(torch.equal(by_hand[c], out["predicted"][c]) for c in A.CONDITIONS)
 
 
+def test_the_scarce_gan_takes_a_diffaugment_policy(digits):
+    """`gan_augment` reaches the GAN's D; a policy the trainer does not know is refused."""
+    x, y = digits[0][:30], digits[1][:30]
+    assert A.scarce_gan(x, y, seed=0).config.augment == ""
+    trainer = A.scarce_gan(x, y, seed=0, augment="translation,cutout")
+    assert trainer.config.augment == "translation,cutout"
+    trainer.train(2)
+    assert trainer.step_count == 2
+    with pytest.raises(ValueError, match="augment"):
+        A.augmentation_run(0, A.AugmentationConfig(per_class=3, gan_augment="flip"),
+                           images=digits[0], labels=digits[1])
+
+
 def test_the_scarce_gan_trains_on_the_subset_only(digits):
     x, y = digits[0][:30], digits[1][:30]
     trainer = A.scarce_gan(x, y, seed=0)

@@ -111,6 +111,30 @@ def test_mnist_steps_scores_a_variant_with_channels_last_and_augmentation(capsys
     assert len(row) == 1 and float(row[0][1]) > 0  # step 2: an FID-like number
 
 
+def test_mnist_steps_sized_pair_keeps_the_recipes_memory_order_and_weights():
+    """--g-channels/--d-channels at the recipe's sizes build the recipe's networks, in its order."""
+    import argparse
+
+    import torch
+
+    from benchmarks import mnist_steps
+    from gan_course import presets
+
+    def args(**kw):
+        return argparse.Namespace(**{"model": "dcgan", "seed": 0, "set": [], "g_channels": None,
+                                     "d_channels": None, "spectral_norm": False,
+                                     "channels_last": None, **kw})
+
+    recipe = presets.mnist_trainer("dcgan", seed=0)
+    sized = mnist_steps.build(args(g_channels=16, d_channels=32))
+    for a, b in zip(recipe.G.parameters(), sized.G.parameters(), strict=True):
+        assert torch.equal(a, b) and a.stride() == b.stride()
+    plain = mnist_steps.build(args(g_channels=24, channels_last=False))
+    conv = [p for p in plain.D.parameters() if p.dim() == 4]
+    assert not any(p.is_contiguous(memory_format=torch.channels_last)
+                   and not p.is_contiguous() for p in conv)
+
+
 def test_channels_last_keeps_the_recipe_and_puts_the_weights_in_that_order():
     import torch
 
