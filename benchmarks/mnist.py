@@ -3,6 +3,7 @@
     python -m benchmarks.mnist --model dcgan --seconds 600 --out runs/dcgan.npz
     python -m benchmarks.mnist --model baseline --seconds 600 --out runs/baseline.npz
     python -m benchmarks.mnist --model dcgan --seconds 600 --channels-last --set augment=translation
+    python -m benchmarks.mnist --model dcgan --seconds 600 --g-channels 12 --d-channels 24
 
 Trains on the bundled 10,000 digits (CPU unless --device says otherwise). At checkpoints along the
 way it pauses the clock, draws 10,000 digits and prints the course classifier's metrics (FID on its
@@ -20,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_course import metrics, presets
+from gan_course import data, metrics, models, presets, utils
+from gan_course.training import GANConfig, Trainer
 
 N_SAMPLES = 10_000
 
@@ -49,6 +51,38 @@ def overrides(items: list[str]) -> dict:
     return out
 
 
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """--g-channels, --d-channels, --spectral-norm and --channels-last, as `build` reads them."""
+    parser.add_argument("--g-channels", type=int, default=None,
+                        help="G's base channels (DCGAN pair; default: the recipe's)")
+    parser.add_argument("--d-channels", type=int, default=None,
+                        help="D's base channels (DCGAN pair; default: the recipe's)")
+    parser.add_argument("--spectral-norm", action="store_true")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="G and D in channels-last memory order (default: the recipe's)")
+
+
+def build(args: argparse.Namespace, **kwargs) -> Trainer:
+    """The recipe's trainer (``kwargs`` go to `presets.mnist_trainer`), or, when --g-channels /
+    --d-channels / --spectral-norm say so, the recipe with a re-sized DCGAN pair, in the recipe's
+    memory order unless --channels-last / --no-channels-last says otherwise."""
+    overrides_ = overrides(args.set)
+    if args.g_channels is None and args.d_channels is None and not args.spectral_norm:
+        return presets.mnist_trainer(args.model, seed=args.seed, channels_last=args.channels_last,
+                                     **kwargs, **overrides_)
+    recipe = presets.MNIST_RECIPES[args.model]
+    images, labels = data.load_mnist(source="bundled")
+    torch.manual_seed(args.seed)
+    G = models.DCGANGenerator(100, base_channels=args.g_channels) if args.g_channels else recipe.G()
+    D = (models.DCGANDiscriminator(base_channels=args.d_channels or 32, spectral_norm=args.spectral_norm)
+         if args.d_channels or args.spectral_norm else recipe.D())
+    if recipe.channels_last if args.channels_last is None else args.channels_last:
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    cfg = GANConfig(**{**recipe.config, "latent_dim": G.latent_dim, "seed": args.seed, **overrides_})
+    return Trainer(G, D, data.TensorSampler(images, labels), cfg,
+                   device=kwargs.get("device", "cpu"))
+
+
 def checkpoints(seconds: float) -> list[float]:
     marks = [t for t in (30, 60, 120, 180, 300, 450, 600, 900, 1200) if t < seconds]
     return marks + [seconds]
@@ -63,14 +97,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="GANConfig overrides, e.g. augment=translation,cutout")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="G and D in channels-last memory order (default: the recipe's)")
+    add_network_arguments(parser)
     args = parser.parse_args(argv)
-    trainer = presets.mnist_trainer(args.model, seed=args.seed, device=args.device,
-                                    set_threads=True, channels_last=args.channels_last,
-                                    **overrides(args.set))
+    utils.set_threads(presets.MNIST_RECIPES[args.model].threads)
+    trainer = build(args, device=args.device)
     print(f"{args.model}: {presets.MNIST_RECIPES[args.model]}")
-    print(f"overrides {overrides(args.set)}, channels-last {args.channels_last}")
+    print(f"overrides {overrides(args.set)}, channels-last {args.channels_last}, "
+          f"G {models.count_parameters(trainer.G):,} parameters, D {models.count_parameters(trainer.D):,}")
     print(f"device {args.device}, {torch.get_num_threads()} threads, seed {args.seed}")
     print(f"{'seconds':>8}{'steps':>8}{'steps/s':>9}{'FID':>9}{'IS':>7}{'classes':>9}{'max share':>10}"
           f"{'min share':>10}")

@@ -20,28 +20,13 @@ import time
 import torch
 
 from benchmarks import mnist
-from gan_course import data, metrics, models, presets
-from gan_course.training import GANConfig, Trainer
+from gan_course import metrics, models, presets
+from gan_course.training import Trainer
 
 
 def build(args: argparse.Namespace) -> Trainer:
-    """The recipe's trainer, with the DCGAN pair replaced when --g-channels/--d-channels/--spectral-norm
-    say so (in the recipe's memory order unless --channels-last/--no-channels-last says otherwise)."""
-    overrides = mnist.overrides(args.set)
-    if args.g_channels is None and args.d_channels is None and not args.spectral_norm:
-        return presets.mnist_trainer(args.model, seed=args.seed, channels_last=args.channels_last,
-                                     **overrides)
-    recipe = presets.MNIST_RECIPES[args.model]
-    make_G, make_D, config = recipe.G, recipe.D, recipe.config
-    images, labels = data.load_mnist(source="bundled")
-    torch.manual_seed(args.seed)
-    G = models.DCGANGenerator(100, base_channels=args.g_channels) if args.g_channels else make_G()
-    D = (models.DCGANDiscriminator(base_channels=args.d_channels or 32, spectral_norm=args.spectral_norm)
-         if args.d_channels or args.spectral_norm else make_D())
-    if recipe.channels_last if args.channels_last is None else args.channels_last:
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    cfg = GANConfig(**{**config, "latent_dim": G.latent_dim, "seed": args.seed, **overrides})
-    return Trainer(G, D, data.TensorSampler(images, labels), cfg)
+    """The recipe's trainer, with the DCGAN pair re-sized by --g-channels/--d-channels/--spectral-norm."""
+    return mnist.build(args)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,11 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", default="250,500,1000,2000,3000,4000")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="GANConfig overrides, e.g. lr_G=1e-3 loss=hinge")
-    parser.add_argument("--g-channels", type=int, default=None)
-    parser.add_argument("--d-channels", type=int, default=None)
-    parser.add_argument("--spectral-norm", action="store_true")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="G and D in channels-last memory order (default: the recipe's)")
+    mnist.add_network_arguments(parser)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
