@@ -400,6 +400,10 @@ class Trainer:
                  y: Tensor | int | None = None, ema: bool = True) -> Tensor:
         """Samples from G in eval mode (from its weight average if `ema` is on); default z: fixed_z.
 
+        ``n`` alone draws new z from the trainer's own generator, which moves its training stream:
+        between training steps, pass ``z`` instead (``sample_z(n, generator=...)``) so that
+        watching a run does not change it.
+
         For a conditional G, ``y`` gives the labels: a tensor (B,), or one int for all; by default
         0, 1, ..., n_classes - 1, 0, 1, ... down the batch.
         """
