@@ -69,8 +69,9 @@ def test_augmentation_prints_the_table_and_the_attack_curves(capsys):
 
     augmentation.main(["--seeds", "0,1", "--gan-steps", "2", "--gen-per-class", "4",
                        "--classifier-steps", "2", "--pool-steps", "2", "--attack-digits", "20",
-                       "--threads", "1"])
+                       "--threads", "1", "--gan-augment", "translation"])
     out = capsys.readouterr().out
+    assert "gan_augment='translation'" in out  # the GAN's D got the DiffAugment policy
     rows = [line for line in out.splitlines() if line.startswith("| + ") or line.startswith("| real")]
     assert [r.split(" | ")[0] for r in rows] == ["| real only", "| + classic", "| + GAN", "| + both"]
     assert "2 seeds" in out and "| course classifier, FGSM" in out
