@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_course import data, metrics, models, presets, utils
-from gan_course.training import GANConfig, Trainer
+from gan_course import metrics, models, presets
+from gan_course.training import Trainer
 
 N_SAMPLES = 10_000
 
@@ -63,24 +63,21 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build(args: argparse.Namespace, **kwargs) -> Trainer:
-    """The recipe's trainer (``kwargs`` go to `presets.mnist_trainer`), or, when --g-channels /
-    --d-channels / --spectral-norm say so, the recipe with a re-sized DCGAN pair, in the recipe's
-    memory order unless --channels-last / --no-channels-last says otherwise."""
-    overrides_ = overrides(args.set)
-    if args.g_channels is None and args.d_channels is None and not args.spectral_norm:
-        return presets.mnist_trainer(args.model, seed=args.seed, channels_last=args.channels_last,
-                                     **kwargs, **overrides_)
-    recipe = presets.MNIST_RECIPES[args.model]
-    images, labels = data.load_mnist(source="bundled")
-    torch.manual_seed(args.seed)
-    G = models.DCGANGenerator(100, base_channels=args.g_channels) if args.g_channels else recipe.G()
-    D = (models.DCGANDiscriminator(base_channels=args.d_channels or 32, spectral_norm=args.spectral_norm)
-         if args.d_channels or args.spectral_norm else recipe.D())
-    if recipe.channels_last if args.channels_last is None else args.channels_last:
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    cfg = GANConfig(**{**recipe.config, "latent_dim": G.latent_dim, "seed": args.seed, **overrides_})
-    return Trainer(G, D, data.TensorSampler(images, labels), cfg,
-                   device=kwargs.get("device", "cpu"))
+    """`presets.mnist_trainer` for ``args`` (``kwargs`` go to it too), with G and D re-sized when
+    --g-channels / --d-channels / --spectral-norm say so, in the recipe's memory order unless
+    --channels-last / --no-channels-last says otherwise."""
+    if args.g_channels is not None or args.d_channels is not None or args.spectral_norm:
+        recipe = presets.MNIST_RECIPES[args.model]
+        torch.manual_seed(args.seed)  # G, then D, from the seed: as the recipe builds its own
+        G = models.DCGANGenerator(100, base_channels=args.g_channels) if args.g_channels else recipe.G()
+        D = (models.DCGANDiscriminator(base_channels=args.d_channels or 32,
+                                       spectral_norm=args.spectral_norm)
+             if args.d_channels or args.spectral_norm else recipe.D())
+        if recipe.channels_last if args.channels_last is None else args.channels_last:
+            G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+        kwargs = {**kwargs, "G": G, "D": D}
+    return presets.mnist_trainer(args.model, seed=args.seed, channels_last=args.channels_last,
+                                 **kwargs, **overrides(args.set))
 
 
 def checkpoints(seconds: float) -> list[float]:
@@ -99,8 +96,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="GANConfig overrides, e.g. augment=translation,cutout")
     add_network_arguments(parser)
     args = parser.parse_args(argv)
-    utils.set_threads(presets.MNIST_RECIPES[args.model].threads)
-    trainer = build(args, device=args.device)
+    trainer = build(args, device=args.device, set_threads=True)
     print(f"{args.model}: {presets.MNIST_RECIPES[args.model]}")
     print(f"overrides {overrides(args.set)}, channels-last {args.channels_last}, "
           f"G {models.count_parameters(trainer.G):,} parameters, D {models.count_parameters(trainer.D):,}")
